@@ -16,7 +16,7 @@ NOISE = {
         r"|computation placer|Unable to register|TF-TRT|external/local_xla"
     ),
     "a traceback": re.compile(r"Traceback \(most recent call last\)"),
-    "a warning": re.compile(r"\w*Warning: "),
+    "a warning": re.compile(r"\w*Warning: |^WARNING:", re.M),
 }
 
 

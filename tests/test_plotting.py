@@ -60,9 +60,14 @@ def test_plot_reconstructions_rows_in_order():
     assert _is_closed(fig)
 
 
+def test_plot_reconstructions_uses_the_shortest_row():
+    fig = utils.plot_reconstructions(IMAGES, IMAGES[:4].reshape(4, 784), n=10)
+    assert len(fig.axes) == 2 * 4
+
+
 def test_plot_reconstructions_rejects_mismatched_rows():
     with pytest.raises(ValueError, match="same shape"):
-        utils.plot_reconstructions(IMAGES, IMAGES[:5])
+        utils.plot_reconstructions(IMAGES, IMAGES[:, :14, :14])
     with pytest.raises(ValueError, match="n must be"):
         utils.plot_reconstructions(IMAGES, IMAGES, n=0)
 

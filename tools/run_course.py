@@ -32,6 +32,7 @@ NOTEBOOKS = ROOT / "notebooks"
 RESULTS = NOTEBOOKS / "results.json"
 README = ROOT / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LINE = re.compile(r"^([A-Za-z_]\w*): (.+)$", re.M)
 
 
@@ -88,8 +89,10 @@ def failing_cell(nb: nbformat.NotebookNode) -> str:
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-                return f"code cell {i + 1} ({first[:60]!r}): {out['ename']}: {out['evalue']}"
+                trace = ANSI.sub("", "\n".join(out.get("traceback", [])))
+                arrows = re.findall(r"^-+> *\d+ (.*)$", trace, re.M)
+                line = (arrows[-1] if arrows else cell.source.strip().splitlines()[0]).strip()
+                return f"code cell {i + 1}, at {line[:80]!r}: {out['ename']}: {out['evalue']}"
     return "unknown cell"
 
 

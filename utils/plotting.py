@@ -97,22 +97,23 @@ def plot_reconstructions(
 
     Args:
         originals: (n_images, 784) or (n_images, 28, 28), values in [0, 1].
-        reconstructions: same shape as ``originals``.
+        reconstructions: images of the same size; only the first ``n`` of
+            every row are drawn, so rows may hold different numbers of images.
         extra_rows: optional rows between the two, e.g.
-            ``{"noisy input": x_noisy}``; each the same shape as ``originals``.
-        n: how many columns (the first ``n`` images).
+            ``{"noisy input": x_noisy}``; images of the same size.
+        n: how many columns (at most the length of the shortest row).
         labels: row labels of the originals and the reconstructions.
     """
     rows = {labels[0]: _as_square_images(originals, "originals")}
     for title, arr in (extra_rows or {}).items():
         rows[title] = _as_square_images(arr, title)
     rows[labels[1]] = _as_square_images(reconstructions, "reconstructions")
-    shapes = {v.shape for v in rows.values()}
+    shapes = {v.shape[1:] for v in rows.values()}
     if len(shapes) != 1:
-        raise ValueError(f"all rows must have the same shape, got {sorted(shapes)}.")
+        raise ValueError(f"all rows must hold images of the same shape, got {sorted(shapes)}.")
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}.")
-    n = min(n, len(originals))
+    n = min(n, *(len(v) for v in rows.values()))
     fig, axes = plt.subplots(
         len(rows), n, figsize=(n * _CELL, len(rows) * _CELL + 0.2), squeeze=False
     )
