@@ -96,8 +96,9 @@ class VAE(keras.Model):
         z_mean, z_log_var, _ = self.encoder(x, training=training)  # the same q(z|x) that produced y_pred
         reconstruction = ops.mean(reconstruction_nats(x, y_pred))
         kl = ops.mean(ops.sum(kl_nats(z_mean, z_log_var), axis=1))
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
+        batch_size = ops.shape(x)[0]  # weight like Keras weights the loss, so the logs add up
+        self.reconstruction_tracker.update_state(reconstruction, sample_weight=batch_size)
+        self.kl_tracker.update_state(kl, sample_weight=batch_size)
         return reconstruction + self.beta * kl
 
     @property
