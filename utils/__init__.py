@@ -1,7 +1,9 @@
 """Small, tested helpers shared by the notebooks of *Autoencoders with Keras*.
 
-Only repeated plumbing lives here (data loading, noise, plots, metrics); the
-models, losses and training calls stay in the notebooks.
+Repeated plumbing lives here (data loading, noise, plots, metrics, the
+optimizer); the models and training calls stay in the notebooks. The custom
+Keras objects that must save and load on every backend are in
+``utils.layers`` (sparsity and contractive penalties) and ``utils.vae``.
 """
 
 from utils.config import QUICK_ENV_VAR, quick_mode
@@ -22,6 +24,7 @@ from utils.plotting import (
     plot_latent_manifold,
     plot_reconstructions,
 )
+from utils.training import cosine_adam
 
 __all__ = [
     "DATASETS",
@@ -29,6 +32,7 @@ __all__ = [
     "add_gaussian_noise",
     "bce_per_pixel",
     "check_images",
+    "cosine_adam",
     "load_dataset",
     "per_image_error",
     "plot_code_histogram",

@@ -45,6 +45,7 @@ class Sampling(keras.layers.Layer):
 
 def reconstruction_nats(x, x_hat):
     """Bernoulli negative log-likelihood summed over pixels: (batch, ...) -> (batch,)."""
+    x, x_hat = ops.convert_to_tensor(x), ops.convert_to_tensor(x_hat)  # NumPy in, backend tensors out
     x = ops.reshape(x, (ops.shape(x)[0], -1))
     p = ops.clip(ops.reshape(x_hat, (ops.shape(x_hat)[0], -1)), _EPS, 1 - _EPS)
     return -ops.sum(x * ops.log(p) + (1 - x) * ops.log(1 - p), axis=1)
@@ -52,6 +53,7 @@ def reconstruction_nats(x, x_hat):
 
 def kl_nats(z_mean, z_log_var):
     """KL(N(z_mean, exp(z_log_var)) || N(0, I)) per latent dimension: (batch, d) -> (batch, d)."""
+    z_mean, z_log_var = ops.convert_to_tensor(z_mean), ops.convert_to_tensor(z_log_var)
     return -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
 
 

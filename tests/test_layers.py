@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+
+import keras
+from keras import ops
+
+from utils.layers import ContractiveDense, KLSparsity, contractive_penalty
+
+
+def numpy(x):
+    return ops.convert_to_numpy(x)
+
+
+def test_kl_sparsity_is_zero_at_the_target_and_positive_elsewhere():
+    reg = KLSparsity(rho=0.05, beta=1.0)
+    assert abs(float(numpy(reg(ops.full((8, 4), 0.05))))) < 1e-6
+    assert float(numpy(reg(ops.full((8, 4), 0.5)))) > 0
+
+
+def test_kl_sparsity_matches_the_formula_times_the_batch_size():
+    rng = np.random.default_rng(0)
+    h = rng.uniform(0.01, 0.99, size=(6, 5)).astype("float32")
+    rho, beta = 0.1, 0.3
+    rho_hat = h.mean(axis=0)
+    kl = rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
+    got = float(numpy(KLSparsity(rho, beta)(h)))
+    assert got == pytest.approx(beta * kl.sum() * 6, rel=1e-5)
+
+
+def test_kl_sparsity_as_activity_regularizer_adds_the_batch_penalty():
+    # Keras divides activity penalties by the batch size; KLSparsity undoes it.
+    layer = keras.layers.Dense(3, activation="sigmoid", activity_regularizer=KLSparsity(0.2, 1.0))
+    x = np.random.default_rng(1).normal(size=(10, 4)).astype("float32")
+    h = layer(x)
+    assert len(layer.losses) == 1
+    expected = float(numpy(KLSparsity(0.2, 1.0)(h))) / 10
+    assert float(numpy(layer.losses[0])) == pytest.approx(expected, rel=1e-5)
+
+
+def test_kl_sparsity_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"rho .* \(0, 1\)"):
+        KLSparsity(rho=0.0)
+    with pytest.raises(ValueError, match=r"rho .* \(0, 1\)"):
+        KLSparsity(rho=1.5)
+    with pytest.raises(ValueError, match="beta"):
+        KLSparsity(beta=-0.1)
+
+
+def test_contractive_penalty_matches_the_jacobian_of_a_sigmoid_layer():
+    rng = np.random.default_rng(2)
+    w = rng.normal(size=(5, 3)).astype("float32")
+    b = rng.normal(size=3).astype("float32")
+    x = rng.normal(size=(4, 5)).astype("float32")
+    h = 1 / (1 + np.exp(-(x @ w + b)))
+    # J[n] = diag(h (1 - h)) @ W.T, shape (3, 5) per example
+    jac = (h * (1 - h))[:, :, None] * w.T[None]
+    expected = (jac ** 2).sum(axis=(1, 2))
+    np.testing.assert_allclose(numpy(contractive_penalty(h, w)), expected, rtol=1e-5)  # float32 on every backend
+
+
+def test_contractive_dense_adds_lambda_times_the_mean_penalty():
+    layer = ContractiveDense(3, lam=0.5)
+    x = np.random.default_rng(3).normal(size=(6, 4)).astype("float32")
+    h = layer(x)
+    assert tuple(h.shape) == (6, 3)
+    expected = 0.5 * numpy(contractive_penalty(h, layer.kernel)).mean()
+    assert float(numpy(layer.losses[0])) == pytest.approx(float(expected), rel=1e-5)
+    plain = ContractiveDense(3, lam=0.0)
+    plain(x)
+    assert plain.losses == []
+
+
+def test_contractive_dense_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="units"):
+        ContractiveDense(0)
+    with pytest.raises(ValueError, match="units"):
+        ContractiveDense(2.5)
+    with pytest.raises(ValueError, match="lam"):
+        ContractiveDense(4, lam=-1.0)
+
+
+def sparse_contractive_model():
+    inputs = keras.Input(shape=(12,))
+    code = ContractiveDense(4, lam=0.01, name="code")(inputs)
+    sparse = keras.layers.Dense(6, activation="sigmoid", activity_regularizer=KLSparsity(0.1, 0.5), name="sparse")(code)
+    outputs = keras.layers.Dense(12, activation="sigmoid")(sparse)
+    return keras.Model(inputs, outputs, name="penalised")
+
+
+def test_penalised_model_saves_and_loads_with_identical_outputs_and_losses(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = sparse_contractive_model()
+    x = np.random.default_rng(4).random((16, 12)).astype("float32")
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, x, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / "penalised.keras")
+    restored = keras.saving.load_model(tmp_path / "penalised.keras")
+    assert isinstance(restored.get_layer("code"), ContractiveDense)
+    assert restored.get_layer("code").get_config() == model.get_layer("code").get_config()
+    assert restored.get_layer("sparse").activity_regularizer.get_config() == {"rho": 0.1, "beta": 0.5}
+    np.testing.assert_array_equal(model.predict(x, verbose=0), restored.predict(x, verbose=0))
+    # The penalties travel too: the same total loss, penalties included.
+    assert restored.evaluate(x, x, verbose=0) == pytest.approx(model.evaluate(x, x, verbose=0), rel=1e-6)
