@@ -28,6 +28,8 @@ import sys
 import numpy as np
 import keras
 import utils.layers, utils.vae  # registers the course's custom objects
+
+pytestmark = pytest.mark.keras_backend
 model_path, inputs_path, out_path = sys.argv[1:]
 vae = keras.saving.load_model(model_path)
 inputs = np.load(inputs_path)

@@ -6,6 +6,8 @@ from keras import ops
 
 from utils.layers import ContractiveDense, KLSparsity, contractive_penalty
 
+pytestmark = pytest.mark.keras_backend
+
 
 def numpy(x):
     return ops.convert_to_numpy(x)

@@ -6,6 +6,8 @@ from keras import ops
 
 from utils import cosine_adam
 
+pytestmark = pytest.mark.keras_backend
+
 
 def test_cosine_adam_decays_to_zero_over_the_whole_run():
     optimizer = cosine_adam(2e-3, epochs=3, n_samples=1000, batch_size=128)  # 8 steps per epoch

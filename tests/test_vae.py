@@ -6,6 +6,8 @@ from keras import ops
 
 from utils.vae import VAE, Sampling, elbo_terms, kl_nats, reconstruction_nats
 
+pytestmark = pytest.mark.keras_backend
+
 LATENT = 2
 
 

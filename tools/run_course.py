@@ -4,12 +4,22 @@
     python tools/run_course.py 01 03          # only notebooks whose names start so
     python tools/run_course.py --quick        # quick mode in a scratch copy: timing only
     python tools/run_course.py --backend jax  # another Keras backend
+    python tools/run_course.py --quick --repeat 00   # run twice, check the metrics match
+    python tools/run_course.py --speed        # seconds per epoch on every installed backend
 
 In full mode each notebook is rewritten with its fresh outputs, its minutes and
 the ``name: value`` lines printed by its results cell (the code cell tagged
 ``results``) are stored in ``notebooks/results.json``, and the results table in
 README.md is regenerated from that file. The run stops at the first failing
-cell, names the notebook and the cell, and leaves that notebook untouched.
+cell, names the notebook and the cell, and leaves that notebook untouched
+(its partial outputs go to ``failed_runs/`` for inspection).
+
+``--repeat`` runs each notebook twice with the same seeds and fails unless
+both runs print the same metrics, value for value, at the precision the
+results cell prints them. ``--speed`` times one training epoch of four course
+models (``tools/speed.py``) on each installed backend and writes
+``notebooks/speed.json``; a quick run of all notebooks records its minutes
+there too, per backend. Both refresh the speed table in README.md.
 """
 
 from __future__ import annotations
@@ -19,19 +29,27 @@ import json
 import os
 import platform
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 RESULTS = NOTEBOOKS / "results.json"
+SPEED = NOTEBOOKS / "speed.json"
+FAILED = ROOT / "failed_runs"  # git-ignored; outside the notebooks pytest collects
+BACKENDS = ("tensorflow", "jax", "torch")
 README = ROOT / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LINE = re.compile(r"^([A-Za-z_]\w*): (.+)$", re.M)
 
@@ -65,10 +83,12 @@ def run_notebook(path: Path, quick: bool, backend: str) -> tuple[nbformat.Notebo
         elif done % 5 == 0 or done == len(code):
             print(f"  cell {done}/{len(code)}  {elapsed:6.0f} s", flush=True)
 
+    sockets = tempfile.mkdtemp(prefix="course-kernel-")  # IPC, not TCP: no unencrypted-port warning
     os.environ["COURSE_QUICK"] = "1" if quick else "0"
     os.environ["KERAS_BACKEND"] = backend
     client = NotebookClient(
         nb,
+        km=KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel")),
         timeout=1800,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
@@ -78,8 +98,11 @@ def run_notebook(path: Path, quick: bool, backend: str) -> tuple[nbformat.Notebo
     try:
         client.execute()
     except CellExecutionError as exc:
+        FAILED.mkdir(exist_ok=True)
+        nbformat.write(nb, FAILED / path.name)
         raise NotebookFailed(failing_cell(nb)) from exc
     finally:
+        shutil.rmtree(sockets, ignore_errors=True)
         if interactive:
             print()
     return nb, time.perf_counter() - started
@@ -94,6 +117,16 @@ def failing_cell(nb: nbformat.NotebookNode) -> str:
                 line = (arrows[-1] if arrows else cell.source.strip().splitlines()[0]).strip()
                 return f"code cell {i + 1}, at {line[:80]!r}: {out['ename']}: {out['evalue']}"
     return "unknown cell"
+
+
+def stderr_lines(nb: nbformat.NotebookNode) -> list[str]:
+    """First line of every stderr output: warnings or log noise that a reader would see."""
+    found = []
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr" and out.get("text", "").strip():
+                found.append(f"code cell {i + 1}: {out['text'].strip().splitlines()[0][:120]}")
+    return found
 
 
 def readme_table(results: dict) -> str:
@@ -116,24 +149,95 @@ def readme_table(results: dict) -> str:
     return "\n".join(rows) + "\n" + note
 
 
-def update_readme(results: dict) -> None:
+def replace_between(start: str, end: str, body: str) -> None:
     text = README.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"README.md lacks the {START} ... {END} markers.")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(head + START + "\n" + readme_table(results) + END + tail, encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"README.md lacks the {start} ... {end} markers.")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    README.write_text(head + start + "\n" + body + end + tail, encoding="utf-8")
+
+
+def update_readme(results: dict) -> None:
+    replace_between(START, END, readme_table(results))
+
+
+def speed_table(speed: dict) -> str:
+    backends = [b for b in BACKENDS if b in speed.get("seconds_per_epoch", {}) or b in speed.get("quick_minutes", {})]
+    rows = ["| | " + " | ".join(backends) + " |", "| --- |" + " ---: |" * len(backends)]
+    models = next(iter(speed.get("seconds_per_epoch", {}).values()), {})
+    for model in models:
+        cells = [f"{speed['seconds_per_epoch'].get(b, {}).get(model, '–')}" for b in backends]
+        rows.append(f"| {model}, seconds per epoch | " + " | ".join(cells) + " |")
+    if speed.get("quick_minutes"):
+        cells = [f"{speed['quick_minutes'][b]:.1f}" if b in speed["quick_minutes"] else "–" for b in backends]
+        n = len(list(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")))
+        rows.append(f"| all {n} notebooks in quick mode, minutes | " + " | ".join(cells) + " |")
+    note = (f"\nMeasured with `python tools/run_course.py --speed` and `--quick` on {speed.get('cpu', 'this CPU')}; "
+            f"one epoch = {speed.get('epoch_images', 54000):,} MNIST images, timed after a warm-up epoch.\n")
+    return "\n".join(rows) + "\n" + note
+
+
+def save_speed(update: dict) -> None:
+    speed = json.loads(SPEED.read_text()) if SPEED.exists() else {}
+    for key, value in update.items():
+        speed[key] = {**speed.get(key, {}), **value} if isinstance(value, dict) else value
+    SPEED.write_text(json.dumps(speed, indent=2) + "\n")
+    replace_between(SPEED_START, SPEED_END, speed_table(speed))
+
+
+def measure_speed(cpu: str) -> int:
+    """Run tools/speed.py once per installed backend, in a fresh process each."""
+    import importlib.util
+
+    timings = {}
+    for backend in BACKENDS:
+        if importlib.util.find_spec(backend) is None:
+            print(f"{backend}: not installed, skipped (pip install -r requirements-backends.txt)")
+            continue
+        print(f"{backend}: timing ...", flush=True)
+        env = {**os.environ, "KERAS_BACKEND": backend}
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "speed.py")], env=env,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stderr[-2000:], file=sys.stderr)
+            return 1
+        timings[backend] = json.loads(done.stdout.strip().splitlines()[-1])["seconds_per_epoch"]
+        print(f"  {timings[backend]}")
+    from speed import N_IMAGES
+
+    save_speed({"seconds_per_epoch": timings, "cpu": cpu, "epoch_images": N_IMAGES})
+    print(f"Updated {README.name} and {SPEED.relative_to(ROOT)}.")
+    return 0
+
+
+def compare_runs(name: str, first: dict[str, str], second: dict[str, str]) -> bool:
+    differ = {k: (first.get(k), second.get(k)) for k in first.keys() | second.keys() if first.get(k) != second.get(k)}
+    if not first:
+        print(f"  {name}: no results cell printed any metric", file=sys.stderr)
+        return False
+    if differ:
+        for k, (a, b) in sorted(differ.items()):
+            print(f"  NOT REPRODUCIBLE {name}: {k} = {a} then {b}", file=sys.stderr)
+        return False
+    print(f"  reproducible: both runs printed the same {len(first)} metrics", flush=True)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("prefixes", nargs="*", help="run only notebooks whose names start with these")
     parser.add_argument("--quick", action="store_true", help="quick mode; outputs are not saved")
-    parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
-                        choices=["tensorflow", "jax", "torch"])
+    parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=BACKENDS)
+    parser.add_argument("--repeat", action="store_true", help="run twice and check the metrics match; saves nothing")
+    parser.add_argument("--speed", action="store_true", help="time an epoch of four models on every backend")
     args = parser.parse_args(argv)
+    cpu = f"{os.cpu_count()} CPU cores ({platform.machine()})"
+    if args.speed:
+        sys.path.insert(0, str(ROOT / "tools"))
+        return measure_speed(cpu)
 
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    paths = all_paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.prefixes:
         paths = [p for p in paths if any(p.name.startswith(x) for x in args.prefixes)]
     if not paths:
@@ -141,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     mode = "quick" if args.quick else "full"
-    cpu = f"{os.cpu_count()} CPU cores ({platform.machine()})"
+    save = not (args.quick or args.repeat)
     total = 0.0
     for k, path in enumerate(paths, 1):
         print(f"[{k}/{len(paths)}] {path.name} ({mode} mode, {args.backend})", flush=True)
@@ -149,12 +253,24 @@ def main(argv: list[str] | None = None) -> int:
             nb, seconds = run_notebook(path, args.quick, args.backend)
         except NotebookFailed as exc:
             print(f"FAILED: notebooks/{path.name}, {exc}", file=sys.stderr)
-            print("The notebook was left as it was; fix the cell and run it again.", file=sys.stderr)
+            print(f"The notebook was left as it was; its partial outputs are in failed_runs/{path.name}.",
+                  file=sys.stderr)
             return 1
         total += seconds
         metrics = parse_results(nb)
         print(f"  done in {seconds / 60:.1f} min; " + ", ".join(f"{k}={v}" for k, v in metrics.items()), flush=True)
-        if not args.quick:
+        for line in stderr_lines(nb):
+            print(f"  stderr in {line}", flush=True)
+        if args.repeat:
+            print("  again, to check reproducibility", flush=True)
+            try:
+                again, _ = run_notebook(path, args.quick, args.backend)
+            except NotebookFailed as exc:
+                print(f"FAILED: notebooks/{path.name}, {exc}", file=sys.stderr)
+                return 1
+            if not compare_runs(path.name, metrics, parse_results(again)):
+                return 1
+        if save:
             nbformat.write(nb, path)
             results[path.stem] = {
                 "minutes": round(seconds / 60, 2),
@@ -163,9 +279,12 @@ def main(argv: list[str] | None = None) -> int:
                 "metrics": metrics,
             }
             RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    if not args.quick:
+    if save:
         update_readme(results)
         print(f"Updated {README.name} and {RESULTS.relative_to(ROOT)}.")
+    elif args.quick and not args.repeat and len(paths) == len(all_paths):
+        save_speed({"quick_minutes": {args.backend: round(total / 60, 2)}, "cpu": cpu})
+        print(f"Recorded the quick-mode minutes in {SPEED.relative_to(ROOT)}.")
     print(f"Total: {total / 60:.1f} min for {len(paths)} notebook(s).")
     return 0
 

@@ -121,7 +121,7 @@ def plot_reconstructions(
         for c in range(n):
             ax = axes[r, c]
             ax.imshow(arr[c], cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
+            ax.set_xticks([])  # not axis("off"), which would hide the row label too
             ax.set_yticks([])
             for spine in ax.spines.values():
                 spine.set_visible(False)

@@ -1,0 +1,48 @@
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import run_course  # noqa: E402
+
+
+def executed(results_text: str, stderr: str = "") -> nbformat.NotebookNode:
+    results = new_code_cell("print(...)", metadata={"tags": ["results"]})
+    results.outputs = [new_output("stream", name="stdout", text=results_text)]
+    noisy = new_code_cell("fit()")
+    if stderr:
+        noisy.outputs = [new_output("stream", name="stderr", text=stderr)]
+    return new_notebook(cells=[noisy, results])
+
+
+def test_parse_results_reads_name_value_lines_of_the_results_cell():
+    nb = executed("test_bce: 0.0805\nnot a metric line\nbetas: 0.5, 1, 4\n")
+    assert run_course.parse_results(nb) == {"test_bce": "0.0805", "betas": "0.5, 1, 4"}
+
+
+def test_compare_runs_accepts_equal_metrics_and_names_each_difference(capsys):
+    assert run_course.compare_runs("nb", {"a": "1.0", "b": "2"}, {"a": "1.0", "b": "2"})
+    assert not run_course.compare_runs("nb", {"a": "1.0", "b": "2"}, {"a": "1.1", "b": "2"})
+    assert "a = 1.0 then 1.1" in capsys.readouterr().err
+    assert not run_course.compare_runs("nb", {}, {})  # nothing printed proves nothing
+
+
+def test_stderr_lines_reports_the_cell_and_first_line():
+    nb = executed("x: 1\n", stderr="UserWarning: something\n  details\n")
+    assert run_course.stderr_lines(nb) == ["code cell 1: UserWarning: something"]
+    assert run_course.stderr_lines(executed("x: 1\n")) == []
+
+
+def test_speed_table_has_a_column_per_measured_backend():
+    speed = {
+        "seconds_per_epoch": {"tensorflow": {"dense AE (01)": 4.2}, "jax": {"dense AE (01)": 3.1}},
+        "quick_minutes": {"tensorflow": 6.5},
+        "cpu": "2 CPU cores (x86_64)",
+        "epoch_images": 54000,
+    }
+    table = run_course.speed_table(speed)
+    assert "| | tensorflow | jax |" in table
+    assert "| dense AE (01), seconds per epoch | 4.2 | 3.1 |" in table
+    assert "| all 11 notebooks in quick mode, minutes | 6.5 | – |" in table
