@@ -86,9 +86,10 @@ def run_notebook(path: Path, quick: bool, backend: str) -> tuple[nbformat.Notebo
     sockets = tempfile.mkdtemp(prefix="course-kernel-")  # IPC, not TCP: no unencrypted-port warning
     os.environ["COURSE_QUICK"] = "1" if quick else "0"
     os.environ["KERAS_BACKEND"] = backend
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel"))
     client = NotebookClient(
         nb,
-        km=KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "kernel")),
+        km=km,
         timeout=1800,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
@@ -102,6 +103,8 @@ def run_notebook(path: Path, quick: bool, backend: str) -> tuple[nbformat.Notebo
         nbformat.write(nb, FAILED / path.name)
         raise NotebookFailed(failing_cell(nb)) from exc
     finally:
+        if km.has_kernel:  # a kernel manager we pass in is ours to shut down
+            km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
         if interactive:
             print()
