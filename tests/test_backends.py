@@ -21,6 +21,8 @@ import keras
 from utils.layers import ContractiveDense, KLSparsity
 from utils.vae import VAE, Sampling
 
+pytestmark = pytest.mark.keras_backend
+
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 LOAD = """
@@ -28,8 +30,6 @@ import sys
 import numpy as np
 import keras
 import utils.layers, utils.vae  # registers the course's custom objects
-
-pytestmark = pytest.mark.keras_backend
 model_path, inputs_path, out_path = sys.argv[1:]
 vae = keras.saving.load_model(model_path)
 inputs = np.load(inputs_path)

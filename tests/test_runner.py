@@ -27,6 +27,8 @@ def test_compare_runs_accepts_equal_metrics_and_names_each_difference(capsys):
     assert not run_course.compare_runs("nb", {"a": "1.0", "b": "2"}, {"a": "1.1", "b": "2"})
     assert "a = 1.0 then 1.1" in capsys.readouterr().err
     assert not run_course.compare_runs("nb", {}, {})  # nothing printed proves nothing
+    assert not run_course.compare_runs("nb", {"train_minutes": "1"}, {"train_minutes": "1"})
+    assert run_course.compare_runs("nb", {"a": "1", "train_minutes": "1.8"}, {"a": "1", "train_minutes": "1.9"})
 
 
 def test_stderr_lines_reports_the_cell_and_first_line():

@@ -1,4 +1,4 @@
-"""The optimizer every notebook trains with."""
+"""The optimizer every notebook trains with, introduced in notebook 01."""
 
 from __future__ import annotations
 
