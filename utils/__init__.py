@@ -2,11 +2,22 @@
 
 Repeated plumbing lives here (data loading, noise, plots, metrics, the
 optimizer); the models and training calls stay in the notebooks. The custom
-Keras objects that must save and load on every backend are in
-``utils.layers`` (sparsity and contractive penalties) and ``utils.vae``.
+Keras objects that a lesson teaches are defined in that lesson's notebook, in
+cells marked ``#| export utils.<module>``, and ``tools/export_lessons.py``
+writes them to ``utils.layers`` (sparsity and contractive penalties, notebooks
+02 and 04) and ``utils.vae`` (notebook 07), which later notebooks and the tests
+import.
+
+Install with ``pip install -e .`` from the repository (Colab: ``pip install
+git+<repository URL>``). Import ``utils`` before Keras, as every notebook's
+setup cell does: importing it first hides TensorFlow's C++ start-up logs and
+its Python warnings (errors still show), see :func:`utils.config.quiet_logs`.
 """
 
-from utils.config import QUICK_ENV_VAR, quick_mode
+from utils.config import QUICK_ENV_VAR, quick_mode, quiet_logs
+
+quiet_logs()  # before the modules below import Keras (and with it TensorFlow)
+
 from utils.data import (
     DATASETS,
     add_gaussian_noise,
@@ -43,6 +54,7 @@ __all__ = [
     "plot_reconstructions",
     "psnr",
     "quick_mode",
+    "quiet_logs",
     "ssim",
     "subset",
     "train_val_split",

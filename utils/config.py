@@ -7,6 +7,7 @@ the full lesson. Introduced in ``00_introduction.ipynb``.
 
 from __future__ import annotations
 
+import logging
 import os
 
 QUICK_ENV_VAR = "COURSE_QUICK"
@@ -33,3 +34,24 @@ def quick_mode() -> bool:
         f"{QUICK_ENV_VAR}={os.environ[QUICK_ENV_VAR]!r} is not understood: "
         f"set it to 1 for quick mode, or 0 (or leave it unset) for the full course."
     )
+
+
+def quiet_logs() -> None:
+    """Keep TensorFlow's start-up and retracing messages out of the notebooks.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (C++ logs) and ``TF_ENABLE_ONEDNN_OPTS=0``
+    (the oneDNN notice, and bit-identical reruns) unless they are already set,
+    and drops records below ERROR from the ``tensorflow`` Python logger. Has an
+    effect on the C++ logs only when called before TensorFlow is imported;
+    ``import utils`` calls it first thing. Harmless on the JAX and PyTorch
+    backends. Idempotent.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    logger = logging.getLogger("tensorflow")
+    if _drop_below_error not in logger.filters:
+        logger.addFilter(_drop_below_error)
+
+
+def _drop_below_error(record: logging.LogRecord) -> bool:
+    return record.levelno >= logging.ERROR
