@@ -1,9 +1,9 @@
 """The course as a book: a static website built from the committed notebooks.
 
-    python tools/book.py              # build the book and open it in a web browser
+    python tools/book.py              # build the book, serve it on http://127.0.0.1:8000, open a browser
     python tools/book.py build        # build it into book/_build/html (warnings are errors)
     python tools/book.py check        # open every page in headless Chromium and check it
-    python tools/book.py serve        # build, then serve it on http://localhost:8000 and open it
+    python tools/book.py open         # build, then open book/_build/html/index.html as a file
 
 Nothing is executed: the pages show the notebooks' committed outputs. The build
 stages its sources in book/_build/source (a table of contents from notebooks/
@@ -312,7 +312,11 @@ def build(root: Path = ROOT) -> Path:
 
 def serve(port: int = 8000, open_browser: bool = True) -> None:
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError:  # the port is taken: any free one
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    with server:
         url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
         print(f"serving the book at {url} (Ctrl+C stops)")
         if open_browser:
@@ -326,7 +330,7 @@ def serve(port: int = 8000, open_browser: bool = True) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n")[1])
-    parser.add_argument("command", nargs="?", default="open", choices=["open", "build", "check", "serve", "stage"])
+    parser.add_argument("command", nargs="?", default="serve", choices=["serve", "build", "check", "open", "stage"])
     parser.add_argument("--port", type=int, default=8000, help="port for `serve` (default 8000)")
     parser.add_argument("--no-build", action="store_true", help="`open`/`serve`/`check`: use the site as last built")
     args = parser.parse_args(argv)
@@ -339,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         return book_check.main(HTML, ARTIFACTS)
     if not args.no_build or not (HTML / "index.html").exists():
         build()
-    if args.command == "open":
+    if args.command == "open":  # from a file, the search lists pages but cannot show their text
         webbrowser.open((HTML / "index.html").as_uri())
         print(f"opened {(HTML / 'index.html').as_uri()}")
     elif args.command == "serve":
