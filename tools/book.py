@@ -291,9 +291,9 @@ def size_of(path: Path) -> int:
 def build(root: Path = ROOT) -> Path:
     """Stage the sources and build the site into book/_build/html; warnings are errors."""
     started = time.perf_counter()
+    if BUILD.exists():  # always from scratch: an incremental build would not repeat old warnings
+        shutil.rmtree(BUILD)
     source = stage(root)
-    if HTML.exists():
-        shutil.rmtree(HTML)
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(source), "--path-output", str(BOOK),
                "--warningiserror", "--nitpick", "--keep-going", "--quiet"]
     if subprocess.run(command, cwd=root).returncode != 0:
