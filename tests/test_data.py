@@ -35,6 +35,42 @@ def test_unknown_dataset_name_lists_the_known_ones():
         utils.load_dataset("cifar10")
 
 
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"name": ["mnist"]}, TypeError, "name must be one of the strings 'mnist' or 'fashion_mnist'"),
+        ({"name": None}, TypeError, "name must be one of the strings"),
+        ({"flatten": "yes"}, TypeError, "flatten must be True or False"),
+        ({"data_dir": 3}, TypeError, "data_dir must be a str or a pathlib.Path, got 3"),
+        ({"data_dir": "/no/such/folder"}, FileNotFoundError, "data_dir must be an existing folder"),
+    ],
+)
+def test_load_dataset_refuses_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.load_dataset(**kwargs)
+
+
+def _offline(monkeypatch):
+    import keras
+
+    def fail():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", fail)
+
+
+@pytest.mark.parametrize("content", [b"not an npz archive", None], ids=["corrupt", "missing-offline"])
+def test_file_errors_name_the_file_in_the_given_data_dir(tmp_path, monkeypatch, content):
+    if content is None:
+        _offline(monkeypatch)
+    else:
+        (tmp_path / "mnist.npz").write_bytes(content)
+    with pytest.raises((ValueError, FileNotFoundError)) as info:
+        utils.load_dataset("mnist", data_dir=tmp_path)
+    assert str(tmp_path / "mnist.npz") in str(info.value)
+    assert (content is None) == (not (tmp_path / "mnist.npz").exists())  # nothing deleted
+
+
 def test_corrupt_file_fails_the_checksum(tmp_path):
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"not an npz archive")
@@ -66,12 +102,7 @@ def test_missing_file_falls_back_to_keras_datasets(tmp_path, monkeypatch):
 
 
 def test_missing_file_without_network_says_how_to_fix(tmp_path, monkeypatch):
-    import keras
-
-    def offline():
-        raise OSError("no network")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    _offline(monkeypatch)
     with pytest.raises(FileNotFoundError, match="git checkout -- data/mnist.npz"):
         utils.load_dataset("mnist", data_dir=tmp_path)
 
@@ -95,6 +126,24 @@ def test_train_val_split_rejects_bad_fractions(fraction):
         utils.train_val_split(np.zeros((10, 2)), val_fraction=fraction)
 
 
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"val_fraction": None}, TypeError, r"val_fraction must be a finite number in \(0, 1\), got None"),
+        ({"val_fraction": "0.1"}, TypeError, "val_fraction must be a finite number"),
+        ({"val_fraction": float("nan")}, ValueError, "val_fraction must be a finite number"),
+        ({"val_fraction": True}, ValueError, "val_fraction .* bool"),
+        ({"x": 5}, ValueError, "x must be an array of samples"),
+        ({"x": None}, TypeError, "x must be an array of samples"),
+        ({"y": 3}, ValueError, "y must be an array of samples"),
+    ],
+)
+def test_train_val_split_refuses_bad_arguments(kwargs, error, match):
+    kwargs = {"x": np.zeros((10, 2)), **kwargs}
+    with pytest.raises(error, match=match):
+        utils.train_val_split(**kwargs)
+
+
 def test_train_val_split_rejects_mismatched_labels():
     with pytest.raises(ValueError, match="same length"):
         utils.train_val_split(np.zeros((10, 2)), np.zeros(9))
@@ -115,17 +164,40 @@ def test_balanced_subset_draws_equally_from_each_class():
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "encode",
+    [lambda y: np.eye(10, dtype="float32")[y], lambda y: y[:, None]],
+    ids=["one-hot", "column"],
+)
+def test_balanced_subset_accepts_one_hot_and_column_labels(encode):
+    y = np.repeat(np.arange(10), 30)
+    xs, ys = utils.subset(np.arange(300), encode(y), n=100, seed=0, balanced=True)
+    assert ys.shape[1:] == encode(y).shape[1:]  # the labels keep their format
+    ids = ys[:, 0] if ys.shape[1] == 1 else ys.argmax(axis=1)
+    assert np.bincount(ids).tolist() == [10] * 10
+    assert np.array_equal(y[xs], ids)  # each image keeps its own label
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
     [
-        ({"n": 0}, "between 1 and"),
-        ({"n": 301}, "between 1 and"),
-        ({"n": 95, "balanced": True}, "divisible"),
+        ({"n": 0}, ValueError, "between 1 and"),
+        ({"n": 301}, ValueError, "between 1 and"),
+        ({"n": 95, "balanced": True}, ValueError, "divisible"),
+        ({"n": 2.5}, ValueError, r"n must be a whole number between 1 and 300, got 2\.5"),
+        ({"n": True}, ValueError, "n must be a whole number"),
+        ({"n": "10"}, TypeError, "n must be a whole number"),
+        ({"n": None}, TypeError, "n must be a whole number"),
+        ({"n": 10, "balanced": "yes"}, TypeError, "balanced must be True or False"),
+        ({"n": 10, "y": np.ones((300, 2))}, ValueError, "y must be class ids .* whose rows are not one-hot"),
+        ({"n": 10, "y": np.zeros((300, 2, 2))}, ValueError, r"y must be class ids of shape \(N,\) or one-hot"),
+        ({"n": 10, "y": 7}, ValueError, "y must be an array of samples"),
+        ({"n": 10, "x": None}, TypeError, "x must be an array of samples"),
     ],
 )
-def test_subset_rejects_bad_requests(kwargs, message):
-    y = np.repeat(np.arange(10), 30)
-    with pytest.raises(ValueError, match=message):
-        utils.subset(np.zeros(300), y, **kwargs)
+def test_subset_rejects_bad_requests(kwargs, error, message):
+    kwargs = {"x": np.zeros(300), "y": np.repeat(np.arange(10), 30), "balanced": "y" in kwargs, **kwargs}
+    with pytest.raises(error, match=message):
+        utils.subset(**kwargs)
 
 
 def test_balanced_subset_needs_labels_and_enough_samples():
@@ -147,9 +219,19 @@ def test_gaussian_noise_is_seeded_clipped_and_scaled():
     assert np.array_equal(utils.add_gaussian_noise(x, 0.0), x)
 
 
-@pytest.mark.parametrize("factor", [-0.1, float("nan"), float("inf")])
-def test_gaussian_noise_rejects_bad_factors(factor):
-    with pytest.raises(ValueError, match="noise_factor"):
+@pytest.mark.parametrize(
+    "factor, error",
+    [
+        (-0.1, ValueError),
+        (float("nan"), ValueError),
+        (float("inf"), ValueError),
+        (True, ValueError),
+        (None, TypeError),
+        ("0.1", TypeError),
+    ],
+)
+def test_gaussian_noise_rejects_bad_factors(factor, error):
+    with pytest.raises(error, match="noise_factor must be a finite number >= 0"):
         utils.add_gaussian_noise(np.zeros((2, 4, 4), "float32"), factor)
 
 
@@ -162,10 +244,18 @@ def test_gaussian_noise_rejects_bad_factors(factor):
         (np.full((2, 784), 255.0, dtype="float32"), r"\[0, 1\]"),
         (np.full((2, 784), -0.5, dtype="float32"), r"\[0, 1\]"),
         (np.full((2, 784), np.nan, dtype="float32"), "NaN"),
+        (np.ones((2, 784), dtype=bool), r"x\.astype\('float32'\)"),
+        ([[0.5, 0.5], [0.5]], "NumPy cannot read it as one array"),
     ],
 )
 def test_check_images_rejects_bad_input(x, message):
     with pytest.raises(ValueError, match=message):
+        utils.check_images(x)
+
+
+@pytest.mark.parametrize("x", [None, "digits.png", {"x": 1}, np.array(["a", "b"])])
+def test_check_images_rejects_non_arrays_with_a_type_error(x):
+    with pytest.raises(TypeError, match="x must be a batch of images"):
         utils.check_images(x)
 
 

@@ -39,13 +39,26 @@ def test_kl_sparsity_as_activity_regularizer_adds_the_batch_penalty():
     assert float(numpy(layer.losses[0])) == pytest.approx(expected, rel=1e-5)
 
 
-def test_kl_sparsity_rejects_bad_arguments():
-    with pytest.raises(ValueError, match=r"rho .* \(0, 1\)"):
-        KLSparsity(rho=0.0)
-    with pytest.raises(ValueError, match=r"rho .* \(0, 1\)"):
-        KLSparsity(rho=1.5)
-    with pytest.raises(ValueError, match="beta"):
-        KLSparsity(beta=-0.1)
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"rho": 0.0}, ValueError, r"rho .* \(0, 1\)"),
+        ({"rho": 1.5}, ValueError, r"rho .* \(0, 1\)"),
+        ({"rho": NAN}, ValueError, r"rho must be a finite number in \(0, 1\), got nan"),
+        ({"rho": True}, ValueError, "rho must be a finite number"),
+        ({"rho": None}, TypeError, "rho must be a finite number"),
+        ({"beta": -0.1}, ValueError, "beta"),
+        ({"beta": NAN}, ValueError, "beta must be a finite number >= 0, got nan"),
+        ({"beta": INF}, ValueError, "beta must be a finite number >= 0, got inf"),
+        ({"beta": "0.1"}, TypeError, "beta must be a finite number >= 0"),
+    ],
+)
+def test_kl_sparsity_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        KLSparsity(**kwargs)
 
 
 def test_contractive_penalty_matches_the_jacobian_of_a_sigmoid_layer():
@@ -72,13 +85,40 @@ def test_contractive_dense_adds_lambda_times_the_mean_penalty():
     assert plain.losses == []
 
 
-def test_contractive_dense_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="units"):
-        ContractiveDense(0)
-    with pytest.raises(ValueError, match="units"):
-        ContractiveDense(2.5)
-    with pytest.raises(ValueError, match="lam"):
-        ContractiveDense(4, lam=-1.0)
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"units": 0}, ValueError, "units"),
+        ({"units": 2.5}, ValueError, "units"),
+        ({"units": 4, "lam": -1.0}, ValueError, "lam"),
+        ({"units": INF}, ValueError, "units must be a whole number >= 1, got inf"),
+        ({"units": True}, ValueError, "units must be a whole number >= 1, got True"),
+        ({"units": None}, TypeError, "units must be a whole number >= 1, got None"),
+        ({"units": 4, "lam": NAN}, ValueError, "lam must be a finite number >= 0, got nan"),
+        ({"units": 4, "lam": None}, TypeError, "lam must be a finite number >= 0, got None"),
+    ],
+)
+def test_contractive_dense_rejects_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        ContractiveDense(**kwargs)
+
+
+def test_contractive_dense_accepts_whole_numbers_of_any_type():
+    assert ContractiveDense(np.int64(4)).units == 4 and ContractiveDense(4.0).get_config()["units"] == 4
+
+
+@pytest.mark.parametrize(
+    "h, kernel, match",
+    [
+        (np.zeros((4, 3)), np.zeros((5, 4)), "axis 'units' of kernel has size 4, but h has 3"),
+        (np.zeros((4, 3, 2)), np.zeros((5, 3)), r"h must have shape \(batch, units\), got shape \(4, 3, 2\)"),
+        (np.zeros((4, 3)), np.zeros(3), r"kernel must have shape \(inputs, units\)"),
+        (keras.KerasTensor((None, 3)), keras.KerasTensor((5, 4)), "axis 'units'"),  # when a graph is built
+    ],
+)
+def test_contractive_penalty_checks_static_shapes(h, kernel, match):
+    with pytest.raises(ValueError, match=f"contractive_penalty: .*{match}"):
+        contractive_penalty(h, kernel)
 
 
 def sparse_contractive_model():

@@ -63,3 +63,40 @@ def test_ssim_rejects_non_square_images():
     x = np.zeros((2, 30), "float32")
     with pytest.raises(ValueError, match="square"):
         utils.ssim(x, x)
+
+
+@pytest.mark.parametrize("shape", [(4, 16, 49), (4, 16, 49, 1), (4, 49, 16)])
+def test_ssim_reads_non_square_images_at_their_real_shape(shape):
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(1)
+    a, b = rng.random(shape), rng.random(shape)
+    grey = (a.reshape(4, *shape[1:3]), b.reshape(4, *shape[1:3]))
+    expected = np.mean([structural_similarity(p, q, data_range=1.0) for p, q in zip(*grey)])
+    assert utils.ssim(a, b) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "metric, args, error, match",
+    [
+        (utils.per_image_error, ("images", "images", ["mse"]), TypeError, "kind must be one of the strings 'mse' or 'bce'"),
+        (utils.per_image_error, ("images", "images", "mae"), ValueError, "kind must be 'mse' or 'bce', got 'mae'"),
+        (utils.psnr, (None, "images"), TypeError, "x_true must be a batch of images"),
+        (utils.bce_per_pixel, ("images", None), TypeError, "x_pred must be a batch of images"),
+        (utils.psnr, ("images", "images_255"), ValueError, r"x_pred must lie in \[0, 1\]"),
+        (utils.ssim, ("colour", "colour"), ValueError, "x_true must have shape .* grey"),
+        (utils.ssim, ("tiny", "tiny"), ValueError, "at least 7x7 pixels, got 5x5"),
+        (utils.ssim, ("flat_30", "flat_30"), ValueError, "30 values per image is not a square image"),
+    ],
+)
+def test_metrics_refuse_bad_input(images, metric, args, error, match):
+    named = {
+        "images": images,
+        "images_255": images * 255,
+        "colour": np.repeat(images[..., None], 3, axis=-1),
+        "tiny": images[:, :5, :5],
+        "flat_30": np.zeros((2, 30), "float32"),
+    }
+    args = [named.get(a, a) if isinstance(a, str) else a for a in args]
+    with pytest.raises(error, match=match):
+        metric(*args)

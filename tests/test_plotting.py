@@ -51,6 +51,21 @@ def test_plot_images_rejects_bad_titles_and_columns():
         utils.plot_images(IMAGES, n_cols=0)
 
 
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"images": None}, TypeError, "images must be a batch of images"),
+        ({"n_cols": 2.5}, ValueError, "n_cols must be a whole number >= 1, got 2.5"),
+        ({"n_cols": None}, TypeError, "n_cols must be a whole number"),
+        ({"titles": "abcdefghijkl"}, TypeError, "titles must be a list or tuple"),
+        ({"titles": [str(i) for i in range(13)]}, ValueError, "titles must hold exactly 12 items, got 13"),
+    ],
+)
+def test_plot_images_refuses_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.plot_images(**{"images": IMAGES, **kwargs})
+
+
 def test_plot_reconstructions_rows_in_order():
     noisy = utils.add_gaussian_noise(IMAGES, 0.3)
     fig = utils.plot_reconstructions(IMAGES, IMAGES, extra_rows={"noisy": noisy}, n=6)
@@ -72,6 +87,25 @@ def test_plot_reconstructions_rejects_mismatched_rows():
         utils.plot_reconstructions(IMAGES, IMAGES, n=0)
 
 
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"extra_rows": [IMAGES]}, TypeError, r"extra_rows must be a dict, got \[array"),
+        ({"extra_rows": IMAGES}, TypeError, "extra_rows must be a dict, got ndarray"),
+        ({"extra_rows": {"original": IMAGES}}, ValueError, "row labels must differ, got 'original' 2 times"),
+        ({"labels": ("same", "same")}, ValueError, "row labels must differ, got 'same' 2 times"),
+        ({"labels": ("a",)}, ValueError, "labels must hold exactly 2 items, got 1"),
+        ({"labels": "ab"}, TypeError, "labels must be a list or tuple of strings"),
+        ({"extra_rows": {"noisy": None}}, TypeError, r"extra_rows\['noisy'\] must be a batch of images"),
+        ({"originals": IMAGES * 255}, ValueError, r"originals must lie in \[0, 1\]"),
+        ({"n": 2.5}, ValueError, "n must be a whole number >= 1, got 2.5"),
+    ],
+)
+def test_plot_reconstructions_refuses_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.plot_reconstructions(**{"originals": IMAGES, "reconstructions": IMAGES, **kwargs})
+
+
 def test_plot_history_from_dict_and_history_object():
     logs = {"loss": [3.0, 2.0, 1.0], "val_loss": [3.5, 2.5, 1.5], "kl": [1, 1, 1]}
     fig = utils.plot_history(logs, metrics=("loss", "kl"))
@@ -91,6 +125,33 @@ def test_plot_history_rejects_unknown_metric():
         utils.plot_history([1.0, 2.0])
 
 
+def test_plot_history_draws_a_run_that_diverged_half_way():
+    fig = utils.plot_history({"loss": [2.0, 1.0, float("nan")]})
+    assert len(fig.axes[0].get_lines()) == 1
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    "history, kwargs, error, match",
+    [
+        ({"loss": [1.0]}, {"metrics": "loss"}, TypeError, r"metrics must be .* write metrics=\('loss',\)"),
+        ({"loss": [1.0]}, {"metrics": ()}, ValueError, "metrics must hold at least 1 item"),
+        ({"loss": [1.0]}, {"metrics": ["loss", 1]}, TypeError, "every item of metrics must be a str"),
+        ({"loss": []}, {}, ValueError, r"history\['loss'\] must be non-empty"),
+        ({"loss": [NAN, NAN]}, {}, ValueError, r"history\['loss'\] must hold at least one finite value"),
+        ({"loss": [1.0, 2.0], "val_loss": [1.0]}, {}, ValueError, r"history\['val_loss'\] must hold one value per epoch"),
+        ({"loss": ["high", "low"]}, {}, TypeError, r"history\['loss'\] must be an array of shape \(n,\)"),
+        ({"loss": [[1.0, 2.0]]}, {}, ValueError, r"history\['loss'\] must be an array of shape \(n,\)"),
+        ({"loss": [1.0]}, {"log_y": "yes"}, TypeError, "log_y must be True or False"),
+    ],
+)
+def test_plot_history_refuses_bad_arguments(history, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.plot_history(history, **kwargs)
+
+
 def test_plot_latent_2d():
     codes = RNG.normal(size=(50, 2))
     labels = RNG.integers(0, 10, 50)
@@ -101,6 +162,31 @@ def test_plot_latent_2d():
         utils.plot_latent_2d(RNG.normal(size=(50, 3)), labels)
     with pytest.raises(ValueError, match="labels must have shape"):
         utils.plot_latent_2d(codes, labels[:10])
+
+
+def test_plot_latent_2d_names_the_classes():
+    labels = np.arange(50) % 3
+    fig = utils.plot_latent_2d(RNG.normal(size=(50, 2)), labels, class_names=("a", "b", "c"))
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "codes, labels, kwargs, error, match",
+    [
+        (np.zeros((0, 2)), np.zeros(0), {}, ValueError, "codes must be non-empty"),
+        (np.full((5, 2), NAN), np.arange(5), {}, ValueError, "codes must be finite, got 10 NaN"),
+        (None, np.arange(5), {}, TypeError, "codes must be an array of shape"),
+        (np.zeros((5, 2)), np.array([0, 1, NAN, 1, 0]), {}, ValueError, "labels must be finite"),
+        (np.zeros((5, 2)), np.array([0, 0.5, 1, 1, 0]), {}, ValueError, "labels must be integer class ids"),
+        (np.zeros((5, 2)), np.arange(5), {"class_names": ["zero", "one"]}, ValueError,
+         r"class_names must hold a name for every class id in labels, from 0 to 4, got 2 name\(s\)"),
+        (np.zeros((5, 2)), np.arange(5) - 1, {"class_names": list("abcde")}, ValueError, "class_names must hold"),
+        (np.zeros((5, 2)), np.arange(5), {"class_names": "abcde"}, TypeError, "class_names must be a list or tuple"),
+    ],
+)
+def test_plot_latent_2d_refuses_bad_arguments(codes, labels, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.plot_latent_2d(codes, labels, **kwargs)
 
 
 class FakeDecoder:
@@ -132,6 +218,38 @@ def test_plot_latent_manifold_rejects_bad_grid():
         utils.plot_latent_manifold(FakeDecoder(), extent=-1.0)
 
 
+class ConstantDecoder:
+    """Decodes every code to ``pixels`` values ``fill``; with ``latent_dim`` != 2 it fails like Keras."""
+
+    def __init__(self, fill=0.5, pixels=784, latent_dim=2):
+        self.fill, self.pixels, self.latent_dim = fill, pixels, latent_dim
+
+    def predict(self, z, batch_size=None, verbose="auto"):
+        if z.shape[1] != self.latent_dim:
+            raise ValueError(f"expected shape=(None, {self.latent_dim}), found shape={z.shape}")
+        return np.full((len(z), self.pixels), self.fill, "float32")
+
+
+@pytest.mark.parametrize(
+    "decoder, kwargs, error, match",
+    [
+        (None, {}, TypeError, r"decoder must be a model with a predict method \(a keras.Model\), got None"),
+        (FakeDecoder(), {"n": 2.5}, ValueError, "n must be a whole number >= 2, got 2.5"),
+        (FakeDecoder(), {"extent": float("inf")}, ValueError, "extent must be a finite number > 0, got inf"),
+        (FakeDecoder(), {"extent": "3"}, TypeError, "extent must be a finite number"),
+        (FakeDecoder(), {"image_shape": (28,)}, ValueError, "image_shape must hold exactly 2 items"),
+        (FakeDecoder(), {"image_shape": (14, 14)}, ValueError,
+         r"the decoder's output must be 225 images of image_shape \(14, 14\), got shape \(225, 784\)"),
+        (ConstantDecoder(fill=NAN), {}, ValueError, "the decoder's output contains NaN"),
+        (ConstantDecoder(fill=3.0), {}, ValueError, r"the decoder's output must lie in \[0, 1\]"),
+        (ConstantDecoder(latent_dim=3), {}, ValueError, "decoder must map 2-D codes to images.*expected shape"),
+    ],
+)
+def test_plot_latent_manifold_refuses_bad_arguments(decoder, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.plot_latent_manifold(decoder, **kwargs)
+
+
 def test_plot_code_histogram():
     fig = utils.plot_code_histogram({"plain": RNG.random((20, 32)), "sparse": np.zeros((20, 32))})
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -140,3 +258,20 @@ def test_plot_code_histogram():
         utils.plot_code_histogram({})
     with pytest.raises(ValueError, match="non-empty"):
         utils.plot_code_histogram({"a": np.array([])})
+
+
+@pytest.mark.parametrize(
+    "codes, kwargs, error, match",
+    [
+        (RNG.random((20, 32)), {}, TypeError, r"codes must be a dict, got ndarray .* plot_code_histogram\(\{'codes'"),
+        ([RNG.random((20, 32))], {}, TypeError, "codes must be a dict"),
+        ({"a": [[0.1, NAN]]}, {}, ValueError, r"codes\['a'\] must be finite, got 1 NaN"),
+        ({"a": np.array(["x", "y"])}, {}, TypeError, r"codes\['a'\] must be a numeric array"),
+        ({"a": RNG.random(5)}, {"bins": 0}, ValueError, "bins must be a whole number >= 1, got 0"),
+        ({"a": RNG.random(5)}, {"bins": 2.5}, ValueError, "bins must be a whole number"),
+        ({"a": RNG.random(5)}, {"log_y": None}, TypeError, "log_y must be True or False"),
+    ],
+)
+def test_plot_code_histogram_refuses_bad_arguments(codes, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.plot_code_histogram(codes, **kwargs)

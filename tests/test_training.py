@@ -28,18 +28,25 @@ def test_cosine_adam_trains_a_model():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "match"),
+    ("kwargs", "error", "match"),
     [
-        ({"epochs": 0}, "epochs"),
-        ({"epochs": 2.5}, "epochs"),
-        ({"n_samples": -1}, "n_samples"),
-        ({"batch_size": True}, "batch_size"),
-        ({"learning_rate": 0.0}, "learning_rate"),
-        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"epochs": 2.5}, ValueError, "epochs"),
+        ({"n_samples": -1}, ValueError, "n_samples"),
+        ({"batch_size": True}, ValueError, "batch_size"),
+        ({"learning_rate": 0.0}, ValueError, "learning_rate"),
+        ({"learning_rate": float("nan")}, ValueError, "learning_rate"),
+        ({"epochs": float("inf")}, ValueError, "epochs must be a whole number >= 1, got inf"),
+        ({"n_samples": float("nan")}, ValueError, "n_samples must be a whole number >= 1, got nan"),
+        ({"epochs": None}, TypeError, "epochs must be a whole number >= 1, got None"),
+        ({"learning_rate": True}, ValueError, "learning_rate must be a finite number > 0, got True"),
+        ({"learning_rate": float("inf")}, ValueError, "learning_rate must be a finite number > 0, got inf"),
+        ({"learning_rate": "1e-3"}, TypeError, "learning_rate must be a finite number > 0, got '1e-3'"),
+        ({"batch_size": "32"}, TypeError, "batch_size must be a whole number"),
     ],
 )
-def test_cosine_adam_rejects_bad_arguments(kwargs, match):
+def test_cosine_adam_rejects_bad_arguments(kwargs, error, match):
     args = {"learning_rate": 1e-3, "epochs": 2, "n_samples": 100, "batch_size": 10, **kwargs}
     learning_rate = args.pop("learning_rate")
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         cosine_adam(learning_rate, **args)

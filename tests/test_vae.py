@@ -125,3 +125,156 @@ def test_vae_rejects_bad_arguments(data):
         elbo_terms(vae, data, n_samples=0)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         elbo_terms(vae, data * 255)
+
+
+class SubclassedEncoder(keras.Model):
+    """A subclassed encoder: no ``outputs`` attribute, built at its first call."""
+
+    def __init__(self, latent_dim=LATENT, n_outputs=3, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = keras.layers.Dense(8, activation="relu")
+        self.z_mean = keras.layers.Dense(latent_dim)
+        self.z_log_var = keras.layers.Dense(latent_dim)
+        self.sampling = Sampling(seed=0)
+        self.n_outputs = n_outputs
+
+    def call(self, x):
+        h = self.hidden(x)
+        z_mean, z_log_var = self.z_mean(h), self.z_log_var(h)
+        return [z_mean, z_log_var, self.sampling([z_mean, z_log_var])][: self.n_outputs]
+
+
+class SubclassedDecoder(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.pixels = keras.layers.Dense(16, activation="sigmoid")
+
+    def call(self, z):
+        return self.pixels(z)
+
+
+def test_vae_trains_with_subclassed_encoder_and_decoder(data):
+    keras.utils.set_random_seed(0)
+    vae = VAE(SubclassedEncoder(), SubclassedDecoder())
+    vae.compile(optimizer="adam")
+    logs = vae.fit(data, epochs=2, batch_size=32, verbose=0).history
+    assert np.all(np.isfinite(logs["loss"]))
+    assert logs["loss"][-1] == pytest.approx(logs["reconstruction"][-1] + logs["kl"][-1], rel=1e-5)
+    terms = elbo_terms(vae, data)
+    assert terms["kl_per_dim"].shape == (128, LATENT) and np.all(np.isfinite(terms["neg_elbo"]))
+
+
+def functional(inputs, outputs, activation=None):
+    x = keras.Input(shape=(inputs,))
+    return keras.Model(x, keras.layers.Dense(outputs, activation=activation)(x))
+
+
+def unmatched_encoder():
+    """A functional encoder whose z_log_var has another latent size than z_mean."""
+    x = keras.Input(shape=(16,))
+    z_mean, z_log_var = keras.layers.Dense(2)(x), keras.layers.Dense(3)(x)
+    return keras.Model(x, [z_mean, z_log_var, z_mean])
+
+
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (lambda vae: VAE(None, vae.decoder), TypeError, "encoder must be a keras.Model .*, got None"),
+        (lambda vae: VAE(vae.encoder, None), TypeError, "decoder must be a keras.Model .*, got None"),
+        (lambda vae: VAE(vae.encoder, "decoder"), TypeError, "decoder must be a keras.Model"),
+        (lambda vae: VAE(vae.decoder, vae.decoder), ValueError, "z_mean, z_log_var, z"),
+        (lambda vae: VAE(unmatched_encoder(), vae.decoder), ValueError,
+         "axis 'latent_dim' of z_log_var has size 3, but z_mean has 2"),
+        (lambda vae: VAE(vae.encoder, functional(3, 16)), ValueError,
+         r"decoder must take the encoder's z of shape \(None, 2\), but it takes shape \(None, 3\)"),
+        (lambda vae: VAE(vae.encoder, functional(LATENT, 8)), ValueError,
+         "the decoder's output must hold as many images and pixels per image as the encoder's input"),
+        (lambda vae: VAE(vae.encoder, vae.decoder, beta=-1.0), ValueError, "beta"),
+        (lambda vae: VAE(vae.encoder, vae.decoder, beta=float("nan")), ValueError, "beta must be a finite number >= 0"),
+        (lambda vae: VAE(vae.encoder, vae.decoder, beta="1"), TypeError, "beta must be a finite number >= 0"),
+    ],
+)
+def test_vae_refuses_bad_parts(make, error, match):
+    vae = tiny_vae()
+    with pytest.raises(error, match=match):
+        make(vae)
+
+
+@pytest.mark.parametrize(
+    "inputs, match",
+    [
+        ([(None, 2), (None, 3)], "axis 'latent_dim' of z_log_var has size 3, but z_mean has 2"),
+        ([(None, 2)], r"must be \[z_mean, z_log_var\], .* got 1 tensor"),
+        ((None, 2), r"must be \[z_mean, z_log_var\], .* got a single tensor of shape \(None, 2\)"),
+        ([(None, 2, 2), (None, 2, 2)], r"z_mean must have shape \(batch, latent_dim\)"),
+    ],
+)
+def test_sampling_checks_its_inputs_when_built(inputs, match):
+    symbolic = [keras.Input(shape=s[1:]) for s in inputs] if isinstance(inputs, list) else keras.Input(shape=inputs[1:])
+    with pytest.raises(ValueError, match=f"Sampling's inputs.*{match}"):
+        Sampling()(symbolic)
+
+
+@pytest.mark.parametrize(
+    "x, x_hat, match",
+    [
+        (np.full((2, 16), 255.0), np.full((2, 16), 0.5), r"x must lie in \[0, 1\], got values in \[255, 255\]"),
+        (np.full((2, 16), 0.5), np.full((2, 16), 2.0), r"x_hat must lie in \[0, 1\]"),
+        (np.full((2, 16), 0.5), np.full((2, 8), 0.5), "x_hat must hold as many images and pixels per image as x"),
+        (np.full((3, 16), 0.5), np.full((2, 16), 0.5), "x_hat must hold as many images"),
+        (keras.KerasTensor((None, 16)), keras.KerasTensor((None, 8)), "16 and 8 pixels|8 and 16 pixels"),
+    ],
+)
+def test_reconstruction_nats_refuses_mismatched_or_out_of_range_input(x, x_hat, match):
+    with pytest.raises(ValueError, match=match):
+        reconstruction_nats(x, x_hat)
+
+
+def test_first_call_checks_a_subclassed_encoder(data):
+    vae = VAE(SubclassedEncoder(n_outputs=2), SubclassedDecoder())
+    vae.compile(optimizer="adam")
+    with pytest.raises(ValueError, match=r"the encoder's outputs must be \[z_mean, z_log_var, z\].* got 2 tensor"):
+        vae.fit(data, epochs=1, batch_size=32, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "method, kwargs, match",
+    [
+        ("fit", {"x": "data_255"}, r"x must lie in \[0, 1\], got values in \[0, 255\]"),
+        ("fit", {"x": "data", "validation_data": ("data_255",)}, r"validation_data\[0\] must lie in \[0, 1\]"),
+        ("fit", {"x": "data_uint8"}, "divide uint8 images by 255"),
+        ("evaluate", {"x": "data_255"}, r"x must lie in \[0, 1\]"),
+    ],
+)
+def test_vae_checks_numpy_images_before_training(data, method, kwargs, match):
+    named = {"data": data, "data_255": data * 255, "data_uint8": (data * 255).astype("uint8")}
+    kwargs = {k: tuple(named[i] for i in v) if isinstance(v, tuple) else named[v] for k, v in kwargs.items()}
+    vae = tiny_vae()
+    vae.compile(optimizer="adam")
+    before = [w.copy() for w in vae.get_weights()]
+    with pytest.raises(ValueError, match=match):
+        getattr(vae, method)(**kwargs, batch_size=32, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, vae.get_weights()))  # nothing trained
+
+
+@pytest.mark.parametrize(
+    "vae_of, x_of, kwargs, error, match",
+    [
+        (lambda v: keras.Sequential([keras.Input((16,)), keras.layers.Dense(16)]), None, {}, TypeError,
+         "vae must be a utils.vae.VAE, got <Sequential"),
+        (lambda v: v.encoder, None, {}, TypeError, "vae must be a utils.vae.VAE"),
+        (None, lambda x: x.reshape(128, 4, 4), {}, ValueError,
+         r"x must have shape \(n, 16\), the input of encoder, got shape \(128, 4, 4\)"),
+        (None, lambda x: x[0], {}, ValueError, "x must be a non-empty batch of images"),
+        (None, lambda x: x * 255, {}, ValueError, r"\[0, 1\]"),
+        (None, None, {"batch_size": -1}, ValueError, "batch_size must be a whole number >= 1, got -1"),
+        (None, None, {"batch_size": None}, TypeError, "batch_size must be a whole number"),
+        (None, None, {"n_samples": 0}, ValueError, "n_samples"),
+        (None, None, {"n_samples": 2.5}, ValueError, "n_samples must be a whole number >= 1, got 2.5"),
+    ],
+)
+def test_elbo_terms_refuses_bad_arguments(data, vae_of, x_of, kwargs, error, match):
+    vae = tiny_vae()
+    vae, x = (vae_of or (lambda v: v))(vae), (x_of or (lambda x: x))(data)
+    with pytest.raises(error, match=match):
+        elbo_terms(vae, x, **kwargs)

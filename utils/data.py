@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from utils import checks
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: Known datasets: name -> (file in ``data/``, SHA-256 of that file).
@@ -47,8 +49,8 @@ def _download(name: str) -> tuple[Split, Split]:
     except Exception as exc:  # no network, blocked host, ...
         filename = DATASETS[name][0]
         raise FileNotFoundError(
-            f"data/{filename} is missing and keras.datasets could not download "
-            f"{name!r} ({type(exc).__name__}: {exc}). Restore the file with "
+            f"keras.datasets could not download "
+            f"{name!r} ({type(exc).__name__}: {exc}). Restore the course's copy with "
             f"`git checkout -- data/{filename}` or run once with a network connection."
         ) from exc
 
@@ -76,33 +78,44 @@ def load_dataset(
         n is 60000 for train and 10000 for test.
 
     Raises:
+        TypeError: a name that is not a string, a non-bool ``flatten``, or a
+            ``data_dir`` that is not a path.
         ValueError: unknown name, or a file whose checksum or contents are wrong.
-        FileNotFoundError: the file is missing and cannot be downloaded.
+        FileNotFoundError: ``data_dir`` is not a folder, or the file is
+            missing and cannot be downloaded.
     """
-    if name not in DATASETS:
-        raise ValueError(
-            f"Unknown dataset {name!r}: expected one of {sorted(DATASETS)}."
-        )
+    name = checks.one_of("name", name, tuple(DATASETS))
+    flatten = checks.boolean("flatten", flatten)
+    if data_dir is not None:
+        checks.instance("data_dir", data_dir, (str, Path), fix="Pass the folder as a string or a pathlib.Path.")
+        if not Path(data_dir).is_dir():
+            raise FileNotFoundError(
+                f"data_dir must be an existing folder, got {str(data_dir)!r}, which is not one. "
+                f"Check the path, or leave data_dir out to use the course's data/ folder."
+            )
     filename, expected = DATASETS[name]
     path = Path(data_dir) / filename if data_dir is not None else DATA_DIR / filename
     if path.is_file():
         actual = _sha256(path)
         if actual != expected:
             raise ValueError(
-                f"{path.name} is corrupt or truncated: SHA-256 {actual[:16]}... does not "
-                f"match the expected {expected[:16]}.... Restore it with "
-                f"`git checkout -- data/{filename}`."
+                f"{path} is corrupt or truncated: SHA-256 {actual[:16]}... does not "
+                f"match the expected {expected[:16]}.... Replace it with a good copy; the "
+                f"course's own is restored by `git checkout -- data/{filename}`."
             )
         with np.load(path, allow_pickle=False) as archive:
             missing = [k for k in _KEYS if k not in archive.files]
             if missing:
-                raise ValueError(f"{path.name} lacks the arrays {missing}.")
+                raise ValueError(f"{path} lacks the arrays {missing}.")
             (x_train, y_train), (x_test, y_test) = (
                 (archive["x_train"], archive["y_train"]),
                 (archive["x_test"], archive["y_test"]),
             )
     else:
-        (x_train, y_train), (x_test, y_test) = _download(name)
+        try:
+            (x_train, y_train), (x_test, y_test) = _download(name)
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"{path} is missing and {exc}") from exc.__cause__
 
     def prepare(x: np.ndarray) -> np.ndarray:
         x = x.astype("float32") / 255.0
@@ -120,39 +133,42 @@ def check_images(x: np.ndarray, name: str = "x") -> np.ndarray:
         name: the argument's name, used in error messages.
 
     Returns:
-        ``x`` unchanged, so the call can be chained.
+        ``x`` unchanged when it is a NumPy array (else ``np.asarray(x)``), so
+        the call can be chained.
 
     Raises:
+        TypeError: None, a string, a dict, or non-numeric values.
         ValueError: not a floating-point array, fewer than 2 axes, an empty
             batch, NaN/inf, or values outside [0, 1].
     """
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(
-            f"{name} must hold floats in [0, 1], got dtype {x.dtype}: "
-            f"divide uint8 images by 255 (load_dataset does this)."
-        )
-    if x.ndim < 2 or len(x) == 0:
-        raise ValueError(
-            f"{name} must be a non-empty batch of images, shape (n, 784) or "
-            f"(n, 28, 28), got shape {x.shape}."
-        )
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or infinite values.")
-    low, high = float(x.min()), float(x.max())
-    if low < 0.0 or high > 1.0:
-        raise ValueError(
-            f"{name} must lie in [0, 1], found values in [{low:.3g}, {high:.3g}]: "
-            f"scale pixels to [0, 1] or clip them with np.clip(x, 0, 1)."
-        )
-    return x
+    return checks.images(name, x)
 
 
-def _check_labels(x: np.ndarray, y: np.ndarray | None) -> None:
-    if y is not None and len(y) != len(x):
+def _check_labels(x: np.ndarray, y: np.ndarray | None) -> np.ndarray | None:
+    if y is None:
+        return None
+    y = checks.samples("y", y)
+    if len(y) != len(x):
         raise ValueError(
-            f"x and y must have the same length, got {len(x)} images and {len(y)} labels."
+            f"x and y must have the same length, got {len(x)} images and {len(y)} labels. "
+            f"Pass one label per sample."
         )
+    return y
+
+
+def _class_ids(y: np.ndarray) -> np.ndarray:
+    """Class ids of shape (N,) from labels of shape (N,) or (N, 1), or one-hot rows (N, k)."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        return y[:, 0]
+    if y.ndim == 1:
+        return y
+    if y.ndim == 2 and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all():
+        return y.argmax(axis=1)
+    raise ValueError(
+        f"y must be class ids of shape (N,) or one-hot rows of shape (N, k) for balanced=True, "
+        f"got shape {y.shape}" + (" whose rows are not one-hot" if y.ndim == 2 else "")
+        + ". Convert it to class ids, e.g. y.argmax(axis=1)."
+    )
 
 
 def train_val_split(
@@ -174,13 +190,13 @@ def train_val_split(
         ``(x_train, x_val)`` or, with labels, ``(x_train, x_val, y_train, y_val)``.
 
     Raises:
+        TypeError: a fraction that is not a number, or ``x``/``y`` that are not arrays.
         ValueError: a fraction outside (0, 1), a split that leaves a part
             empty, or labels whose length differs from ``x``.
     """
-    if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction}.")
-    x = np.asarray(x)
-    _check_labels(x, y)
+    val_fraction = checks.finite_number("val_fraction", val_fraction, above=0, below=1)
+    x = checks.samples("x", x)
+    y = _check_labels(x, y)
     n_val = int(round(len(x) * val_fraction))
     if n_val == 0 or n_val == len(x):
         raise ValueError(
@@ -191,7 +207,6 @@ def train_val_split(
     val, train = order[:n_val], order[n_val:]
     if y is None:
         return x[train], x[val]
-    y = np.asarray(y)
     return x[train], x[val], y[train], y[val]
 
 
@@ -207,28 +222,34 @@ def subset(
 
     Args:
         x: array of shape (N, ...).
-        y: optional labels of shape (N,); required when ``balanced``.
+        y: optional labels of length N: class ids (N,) or, for ``balanced``,
+            also one-hot rows (N, k); required when ``balanced``.
         n: number of samples to keep, 1 <= n <= N.
         seed: seed of the draw.
         balanced: draw ``n / k`` samples of each of the k classes in ``y``
             (used for "100 labels, 10 per class").
 
     Returns:
-        ``x_sub`` of shape (n, ...), or ``(x_sub, y_sub)`` when ``y`` is given.
+        ``x_sub`` of shape (n, ...), or ``(x_sub, y_sub)`` when ``y`` is given
+        (``y_sub`` in the format of ``y``).
 
     Raises:
-        ValueError: ``n`` out of range, labels of the wrong length, or a
-            balanced draw that ``n`` and the class counts do not allow.
+        TypeError: ``n`` not a number, ``balanced`` not a bool, or ``x``/``y``
+            not arrays.
+        ValueError: ``n`` out of range or not whole, labels of the wrong
+            length or format, or a balanced draw that ``n`` and the class
+            counts do not allow.
     """
-    x = np.asarray(x)
-    _check_labels(x, y)
-    if not 1 <= n <= len(x):
-        raise ValueError(f"n must be between 1 and {len(x)} (the number of samples), got {n}.")
+    x = checks.samples("x", x)
+    y = _check_labels(x, y)
+    n = checks.positive_int("n", n, maximum=len(x), fix=f"n counts samples: 1 to {len(x)}, the number of samples.")
+    balanced = checks.boolean("balanced", balanced)
     rng = np.random.default_rng(seed)
     if balanced:
         if y is None:
-            raise ValueError("balanced=True needs the labels y.")
-        classes = np.unique(y)
+            raise ValueError("balanced=True needs the labels y: call subset(x, y, n=..., balanced=True).")
+        ids = _class_ids(y)
+        classes = np.unique(ids)
         if n % len(classes):
             raise ValueError(
                 f"balanced=True needs n divisible by the {len(classes)} classes, got n={n}."
@@ -236,7 +257,7 @@ def subset(
         per_class = n // len(classes)
         picks = []
         for c in classes:
-            members = np.flatnonzero(y == c)
+            members = np.flatnonzero(ids == c)
             if len(members) < per_class:
                 raise ValueError(
                     f"class {c} has {len(members)} samples, fewer than the {per_class} asked for."
@@ -245,7 +266,7 @@ def subset(
         idx = rng.permutation(np.concatenate(picks))
     else:
         idx = rng.choice(len(x), n, replace=False)
-    return x[idx] if y is None else (x[idx], np.asarray(y)[idx])
+    return x[idx] if y is None else (x[idx], y[idx])
 
 
 def add_gaussian_noise(x: np.ndarray, noise_factor: float, *, seed: int = 0) -> np.ndarray:
@@ -262,13 +283,12 @@ def add_gaussian_noise(x: np.ndarray, noise_factor: float, *, seed: int = 0) -> 
         float32 array of the same shape as ``x``, values in [0, 1].
 
     Raises:
+        TypeError: a noise factor that is not a number, or ``x`` that is not an array.
         ValueError: a negative or non-finite noise factor, or ``x`` not images in [0, 1].
     """
-    if not np.isfinite(noise_factor) or noise_factor < 0:
-        raise ValueError(
-            f"noise_factor must be a finite number >= 0 (the noise's standard deviation), "
-            f"got {noise_factor}."
-        )
+    noise_factor = checks.finite_number(
+        "noise_factor", noise_factor, minimum=0, fix="It is the noise's standard deviation, e.g. 0.5."
+    )
     x = check_images(x)
     noise = np.random.default_rng(seed).standard_normal(x.shape, dtype=np.float32)
     return np.clip(x + noise_factor * noise, 0.0, 1.0).astype("float32")

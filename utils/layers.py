@@ -6,12 +6,16 @@ is the closed-form squared Frobenius norm of a sigmoid layer's Jacobian and
 ``ContractiveDense`` is the sigmoid layer that adds it to the model's losses
 (notebook 04). They live here, not in the notebooks, so that the tests can
 check that each one saves to ``.keras`` and loads back on every backend.
+Their arguments are checked by ``utils.checks`` when they are made, and the
+penalty's shapes when a graph is built, never per step.
 """
 
 from __future__ import annotations
 
 import keras
 from keras import ops
+
+from utils import checks
 
 
 @keras.saving.register_keras_serializable(package="course")
@@ -25,12 +29,8 @@ class KLSparsity(keras.regularizers.Regularizer):
     """
 
     def __init__(self, rho: float = 0.05, beta: float = 0.1):
-        if not 0.0 < rho < 1.0:
-            raise ValueError(f"rho is a target mean activation and must lie in (0, 1), got {rho}.")
-        if beta < 0:
-            raise ValueError(f"beta weighs a penalty and must be >= 0, got {beta}.")
-        self.rho = float(rho)
-        self.beta = float(beta)
+        self.rho = checks.finite_number("rho", rho, above=0, below=1, fix="It is a target mean activation, e.g. 0.05.")
+        self.beta = checks.finite_number("beta", beta, minimum=0, fix="It weighs the penalty; 0 turns it off.")
 
     def __call__(self, activations):
         rho_hat = ops.clip(ops.mean(activations, axis=0), 1e-6, 1 - 1e-6)
@@ -49,6 +49,7 @@ def contractive_penalty(h, kernel):
     h: (batch, units), the layer's outputs; kernel: (inputs, units).
     Returns (batch,): ``sum_j (h_j (1 - h_j))^2 * sum_i W_ij^2``.
     """
+    checks.tensor_axes("contractive_penalty", h=(h, "batch units"), kernel=(kernel, "inputs units"))  # static shapes
     return ops.sum(ops.square(h * (1 - h)) * ops.sum(ops.square(kernel), axis=0), axis=1)
 
 
@@ -62,12 +63,8 @@ class ContractiveDense(keras.layers.Layer):
 
     def __init__(self, units: int, lam: float = 1e-3, **kwargs):
         super().__init__(**kwargs)
-        if int(units) != units or units < 1:
-            raise ValueError(f"units must be a positive integer, got {units}.")
-        if lam < 0:
-            raise ValueError(f"lam weighs a penalty and must be >= 0, got {lam}.")
-        self.units = int(units)
-        self.lam = float(lam)
+        self.units = checks.positive_int("units", units)
+        self.lam = checks.finite_number("lam", lam, minimum=0, fix="It weighs the penalty; 0 turns it off.")
 
     def build(self, input_shape):
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="kernel")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils import checks
 from utils.data import check_images
 
 _EPS = 1e-7  # the clipping Keras applies in binary cross-entropy
@@ -38,10 +39,10 @@ def per_image_error(x_true: np.ndarray, x_pred: np.ndarray, kind: str = "mse") -
         float64 array of shape (n,).
 
     Raises:
+        TypeError: ``kind`` not a string, or images that are not arrays.
         ValueError: unknown ``kind``, mismatched shapes, or values outside [0, 1].
     """
-    if kind not in ("mse", "bce"):
-        raise ValueError(f"kind must be 'mse' or 'bce', got {kind!r}.")
+    kind = checks.one_of("kind", kind, ("mse", "bce"))
     t, p = _pair(x_true, x_pred)
     if kind == "mse":
         return np.mean((t - p) ** 2, axis=1)
@@ -83,22 +84,21 @@ def ssim(x_true: np.ndarray, x_pred: np.ndarray) -> float:
     """Mean per-image structural similarity (scikit-image, 7x7 window, data range 1).
 
     Args:
-        x_true: clean images in [0, 1], shape (n, 28, 28) or (n, 784).
+        x_true: clean grey images in [0, 1], shape (n, h, w), (n, h, w, 1)
+            or flat (n, side*side) for square ones, e.g. (n, 28, 28) or
+            (n, 784); at least 7x7 pixels (the window).
         x_pred: images to compare, same shape.
 
     Returns:
         A float, 1 for identical images.
 
     Raises:
-        ValueError: images that are not square (n, side*side) or (n, side, side).
+        ValueError: mismatched shapes, colour images, flat images that are
+            not square, or images smaller than 7x7.
     """
     from skimage.metrics import structural_similarity
 
     t, p = _pair(x_true, x_pred)
-    side = int(round(np.sqrt(t.shape[1])))
-    if side * side != t.shape[1] or side < 7:
-        raise ValueError(
-            f"ssim needs square grey images of at least 7x7 pixels, got {t.shape[1]} pixels each."
-        )
-    t, p = t.reshape(-1, side, side), p.reshape(-1, side, side)
+    height, width = checks.grey_images("x_true", x_true, min_side=7).shape[1:]  # the real side lengths
+    t, p = t.reshape(-1, height, width), p.reshape(-1, height, width)
     return float(np.mean([structural_similarity(a, b, data_range=1.0) for a, b in zip(t, p)]))

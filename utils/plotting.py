@@ -15,29 +15,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from utils.data import check_images
+from utils import checks
 
 _CELL = 1.0  # inches per image in a grid
-
-
-def _as_square_images(x: np.ndarray, name: str = "images") -> np.ndarray:
-    """(n, 784) / (n, 28, 28) / (n, 28, 28, 1) -> (n, 28, 28) (any square side)."""
-    x = check_images(x, name)
-    if x.ndim == 4 and x.shape[-1] == 1:
-        x = x[..., 0]
-    if x.ndim == 2:
-        side = int(round(np.sqrt(x.shape[1])))
-        if side * side != x.shape[1]:
-            raise ValueError(
-                f"{name}: {x.shape[1]} values per image is not a square image; "
-                f"pass shape (n, side, side) or (n, side*side)."
-            )
-        x = x.reshape(len(x), side, side)
-    if x.ndim != 3:
-        raise ValueError(
-            f"{name} must have shape (n, h, w), (n, h, w, 1) or (n, h*w), got {x.shape}."
-        )
-    return x
 
 
 def _finish(fig: Figure) -> Figure:
@@ -58,14 +38,19 @@ def plot_images(
     Args:
         images: (n, 784), (n, 28, 28) or (n, 28, 28, 1), values in [0, 1].
         n_cols: images per row (>= 1).
-        titles: optional list of n short titles.
+        titles: optional list of n short titles (any values, shown as text).
         suptitle: optional title of the whole figure.
+
+    Raises:
+        TypeError: images that are not an array, ``n_cols`` not a number,
+            ``titles`` not a list (a bare string, say).
+        ValueError: images that :func:`utils.check_images` refuses or that
+            are not grey, ``n_cols`` < 1 or not whole, or not one title per image.
     """
-    x = _as_square_images(images)
-    if n_cols < 1:
-        raise ValueError(f"n_cols must be >= 1, got {n_cols}.")
-    if titles is not None and len(titles) != len(x):
-        raise ValueError(f"got {len(titles)} titles for {len(x)} images.")
+    x = checks.grey_images("images", images)
+    n_cols = checks.positive_int("n_cols", n_cols)
+    if titles is not None:
+        titles = checks.sequence("titles", titles, length=len(x), fix="Pass one title per image.")
     n_cols = min(n_cols, len(x))
     n_rows = int(np.ceil(len(x) / n_cols))
     fig, axes = plt.subplots(
@@ -103,16 +88,32 @@ def plot_reconstructions(
             ``{"noisy input": x_noisy}``; images of the same size.
         n: how many columns (at most the length of the shortest row).
         labels: row labels of the originals and the reconstructions.
+
+    Raises:
+        TypeError: ``extra_rows`` not a dict, ``labels`` not a pair of
+            strings, ``n`` not a number, or images that are not arrays.
+        ValueError: images that :func:`utils.check_images` refuses, rows of
+            different image shapes, two rows with the same label, or ``n`` < 1.
     """
-    rows = {labels[0]: _as_square_images(originals, "originals")}
-    for title, arr in (extra_rows or {}).items():
-        rows[title] = _as_square_images(arr, title)
-    rows[labels[1]] = _as_square_images(reconstructions, "reconstructions")
+    labels = checks.sequence("labels", labels, length=2, of=str, fix="e.g. labels=('clean', 'denoised').")
+    extra_rows = checks.mapping(
+        "extra_rows", {} if extra_rows is None else extra_rows, fix="e.g. extra_rows={'noisy input': x_noisy}."
+    )
+    titles = [labels[0], *extra_rows, labels[1]]
+    for title in titles:
+        if titles.count(title) > 1:
+            raise ValueError(
+                f"row labels must differ, got {title!r} {titles.count(title)} times among {titles}: "
+                f"a row would be lost. Rename the row in extra_rows or pass other labels=(...)."
+            )
+    n = checks.positive_int("n", n)
+    rows = {labels[0]: checks.grey_images("originals", originals)}
+    for title, arr in extra_rows.items():
+        rows[title] = checks.grey_images(f"extra_rows[{title!r}]", arr)
+    rows[labels[1]] = checks.grey_images("reconstructions", reconstructions)
     shapes = {v.shape[1:] for v in rows.values()}
     if len(shapes) != 1:
         raise ValueError(f"all rows must hold images of the same shape, got {sorted(shapes)}.")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}.")
     n = min(n, *(len(v) for v in rows.values()))
     fig, axes = plt.subplots(
         len(rows), n, figsize=(n * _CELL, len(rows) * _CELL + 0.2), squeeze=False
@@ -146,20 +147,38 @@ def plot_history(
         log_y: logarithmic y axis.
 
     Raises:
-        ValueError: a metric that the history does not contain.
+        TypeError: ``metrics`` not a list of names (a bare string, say), or
+            logged values that are not numbers.
+        ValueError: a history that is not a ``History`` or dict, a metric that
+            the history does not contain, one with no finite value (an empty
+            list, a diverged run), or a validation curve of another length.
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, Mapping):
-        raise ValueError("history must be a keras History or a dict of lists.")
+        raise ValueError(
+            f"history must be a keras History or a dict of lists, got {checks.describe(history)}. "
+            f"Pass what model.fit returned."
+        )
+    metrics = checks.sequence("metrics", metrics, of=str, min_length=1, fix="e.g. metrics=('loss', 'kl').")
+    log_y = checks.boolean("log_y", log_y)
     missing = [m for m in metrics if m not in logs]
     if missing:
         raise ValueError(f"history has no {missing}; it holds {sorted(logs)}.")
+    curves = {}  # a curve may hold NaN after a divergence, but not only NaN: the panel would be empty
+    for name in [*metrics, *(f"val_{m}" for m in metrics if f"val_{m}" in logs)]:
+        curves[name] = checks.finite_array(f"history[{name!r}]", logs[name], shape=(None,), all_finite=False)
+        train = curves.get(name[4:]) if name.startswith("val_") else None
+        if train is not None and len(curves[name]) != len(train):
+            raise ValueError(
+                f"history[{name!r}] must hold one value per epoch like history[{name[4:]!r}] "
+                f"({len(train)}), got {len(curves[name])}."
+            )
     fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2), squeeze=False)
     for ax, name in zip(axes.flat, metrics):
-        epochs = np.arange(1, len(logs[name]) + 1)
-        ax.plot(epochs, logs[name], label="train")
-        if f"val_{name}" in logs:
-            ax.plot(epochs, logs[f"val_{name}"], label="validation")
+        epochs = np.arange(1, len(curves[name]) + 1)
+        ax.plot(epochs, curves[name], label="train")
+        if f"val_{name}" in curves:
+            ax.plot(epochs, curves[f"val_{name}"], label="validation")
         ax.set_xlabel("epoch")
         ax.set_ylabel(name)
         if log_y:
@@ -184,14 +203,29 @@ def plot_latent_2d(
         codes: (n, 2) array, e.g. a 2-D latent space or a t-SNE embedding.
         labels: (n,) integer labels.
         title: optional axes title.
-        class_names: optional names for the colour bar ticks.
+        class_names: optional names for the colour bar ticks, one per class
+            id from 0 to the largest label.
+
+    Raises:
+        TypeError: codes or labels that are not numeric arrays, or
+            ``class_names`` that is not a list (a bare string, say).
+        ValueError: codes not of shape (n, 2), empty, or with NaN/inf; labels
+            of another length, with NaN or fractions; too few ``class_names``.
     """
-    codes = np.asarray(codes)
-    labels = np.asarray(labels)
-    if codes.ndim != 2 or codes.shape[1] != 2:
-        raise ValueError(f"codes must have shape (n, 2), got {codes.shape}.")
+    codes = checks.finite_array("codes", codes, shape=(None, 2), fix="Pass one 2-D code per row.")
+    labels = checks.finite_array("labels", labels, fix="Pass one integer class id per code.")
     if labels.shape != (len(codes),):
-        raise ValueError(f"labels must have shape ({len(codes)},), got {labels.shape}.")
+        raise ValueError(f"labels must have shape ({len(codes)},), one per code, got {labels.shape}.")
+    if not np.array_equal(labels, np.round(labels)):
+        raise ValueError("labels must be integer class ids, got fractions. Pass y, not probabilities.")
+    if class_names is not None:
+        class_names = checks.sequence("class_names", class_names, fix="e.g. class_names=['T-shirt', 'trouser', ...].")
+        if labels.min() < 0 or labels.max() >= len(class_names):
+            raise ValueError(
+                f"class_names must hold a name for every class id in labels, from 0 to "
+                f"{int(labels.max())}, got {len(class_names)} name(s) for ids "
+                f"{int(labels.min())}..{int(labels.max())}. Add the missing names."
+            )
     fig, ax = plt.subplots(figsize=(6, 5))
     classes = np.unique(labels)
     points = ax.scatter(
@@ -200,7 +234,7 @@ def plot_latent_2d(
     )
     bar = fig.colorbar(points, ax=ax, ticks=classes)
     if class_names is not None:
-        bar.ax.set_yticklabels([class_names[int(c)] for c in classes])
+        bar.ax.set_yticklabels([str(class_names[int(c)]) for c in classes])
     ax.set_xlabel("dimension 1")
     ax.set_ylabel("dimension 2")
     if title:
@@ -223,23 +257,43 @@ def plot_latent_manifold(
     batched ``predict`` call.
 
     Args:
-        decoder: a model mapping (m, 2) codes to (m, 784) or (m, 28, 28[, 1]) images.
+        decoder: a model mapping (m, 2) codes to (m, 784) or (m, 28, 28[, 1])
+            images in [0, 1] (anything with a Keras-style ``predict``).
         n: grid points per axis (>= 2).
         extent: half-width of a uniform grid, or None for Normal quantiles.
-        image_shape: shape of one decoded image.
+        image_shape: shape (height, width) of one decoded image.
+
+    Raises:
+        TypeError: a decoder without ``predict`` (None, say), or arguments
+            of the wrong type.
+        ValueError: ``n`` < 2, ``extent`` not finite and > 0, a bad
+            ``image_shape``, a decoder that does not take 2-D codes, or
+            decoded images that are not ``image_shape`` images in [0, 1].
     """
-    if n < 2:
-        raise ValueError(f"n must be >= 2, got {n}.")
+    decoder = checks.predictor("decoder", decoder)
+    n = checks.positive_int("n", n, minimum=2)
+    h, w = (checks.positive_int(f"image_shape[{i}]", side)
+            for i, side in enumerate(checks.sequence("image_shape", image_shape, length=2)))
     if extent is None:
         axis = norm.ppf(np.linspace(0.05, 0.95, n))
-    elif extent > 0:
-        axis = np.linspace(-extent, extent, n)
     else:
-        raise ValueError(f"extent must be > 0 or None, got {extent}.")
+        extent = checks.finite_number("extent", extent, above=0, fix="Or pass extent=None for Normal quantiles.")
+        axis = np.linspace(-extent, extent, n)
     zx, zy = np.meshgrid(axis, axis[::-1])
     grid = np.stack([zx.ravel(), zy.ravel()], axis=1).astype("float32")
-    images = np.asarray(decoder.predict(grid, batch_size=len(grid), verbose=0))
-    h, w = image_shape
+    try:
+        decoded = decoder.predict(grid, batch_size=len(grid), verbose=0)
+    except Exception as exc:  # e.g. a decoder built for another latent size
+        raise ValueError(
+            f"decoder must map 2-D codes to images, but decoder.predict failed on a grid of "
+            f"shape {grid.shape}: {type(exc).__name__}: {exc}"
+        ) from exc
+    images = checks.images("the decoder's output", decoded)
+    if images.size != n * n * h * w:
+        raise ValueError(
+            f"the decoder's output must be {n * n} images of image_shape {(h, w)}, got shape "
+            f"{images.shape}. Pass the decoder's image_shape=(height, width)."
+        )
     images = images.reshape(n, n, h, w)
     canvas = images.transpose(0, 2, 1, 3).reshape(n * h, n * w)
     fig, ax = plt.subplots(figsize=(7, 7))
@@ -265,12 +319,18 @@ def plot_code_histogram(
         bins: histogram bins shared by all entries.
         log_y: logarithmic counts (sparse codes pile up at zero).
         title: optional axes title.
+
+    Raises:
+        TypeError: ``codes`` not a dict (a bare array, say), arrays that are
+            not numeric, ``bins`` not a number or ``log_y`` not a bool.
+        ValueError: no entries, an empty array, NaN/inf codes, or ``bins`` < 1.
     """
+    codes = checks.mapping("codes", codes, fix="Name each array: plot_code_histogram({'codes': codes}).")
     if not codes:
-        raise ValueError("codes must hold at least one named array.")
-    arrays = {k: np.asarray(v, dtype="float64").ravel() for k, v in codes.items()}
-    if any(a.size == 0 for a in arrays.values()):
-        raise ValueError("every code array must be non-empty.")
+        raise ValueError("codes must hold at least one named array, got an empty dict.")
+    bins = checks.positive_int("bins", bins)
+    log_y = checks.boolean("log_y", log_y)
+    arrays = {k: checks.finite_array(f"codes[{k!r}]", v).astype("float64").ravel() for k, v in codes.items()}
     high = max(float(a.max()) for a in arrays.values())
     low = min(float(a.min()) for a in arrays.values())
     edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)

@@ -6,6 +6,14 @@ introduced and derived in ``07_variational_autoencoder.ipynb``; notebook 08
 reuses them for the beta-VAE. Both use only ``keras.ops`` and ``keras.random``,
 so they run on the TensorFlow, JAX and PyTorch backends, and both are
 registered serializable, so ``model.save("vae.keras")`` round-trips.
+
+What is checked where (see ``utils.checks``): the arguments when an object is
+made; the shapes of ``Sampling``'s inputs, of the encoder's outputs and of
+``reconstruction_nats``'s arguments when a graph is built (a functional
+encoder and decoder already when the ``VAE`` is made); pixel values in [0, 1]
+on the host, for NumPy arrays given to ``VAE.fit``, ``VAE.evaluate``,
+``elbo_terms`` and ``reconstruction_nats``. Tensors and datasets are not
+read on the host: that would cost a copy per step.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 from keras import ops
+
+from utils import checks
 
 _EPS = 1e-7
 
@@ -31,6 +41,9 @@ class Sampling(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
+    def build(self, input_shape):
+        checks.latent_tensors("Sampling's inputs", ("z_mean", "z_log_var"), input_shape)  # static shapes
+
     def call(self, inputs):
         z_mean, z_log_var = inputs
         epsilon = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
@@ -45,7 +58,10 @@ class Sampling(keras.layers.Layer):
 
 def reconstruction_nats(x, x_hat):
     """Bernoulli negative log-likelihood summed over pixels: (batch, ...) -> (batch,)."""
+    checks.numpy_images("x", x)  # values in [0, 1], for NumPy input only
+    checks.numpy_images("x_hat", x_hat)
     x, x_hat = ops.convert_to_tensor(x), ops.convert_to_tensor(x_hat)  # NumPy in, backend tensors out
+    checks.same_pixels("x", x, "x_hat", x_hat)  # static shapes
     x = ops.reshape(x, (ops.shape(x)[0], -1))
     p = ops.clip(ops.reshape(x_hat, (ops.shape(x_hat)[0], -1)), _EPS, 1 - _EPS)
     return -ops.sum(x * ops.log(p) + (1 - x) * ops.log(1 - p), axis=1)
@@ -54,6 +70,7 @@ def reconstruction_nats(x, x_hat):
 def kl_nats(z_mean, z_log_var):
     """KL(N(z_mean, exp(z_log_var)) || N(0, I)) per latent dimension: (batch, d) -> (batch, d)."""
     z_mean, z_log_var = ops.convert_to_tensor(z_mean), ops.convert_to_tensor(z_log_var)
+    checks.latent_tensors("kl_nats", ("z_mean", "z_log_var"), (z_mean, z_log_var))  # static shapes
     return -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
 
 
@@ -78,21 +95,23 @@ class VAE(keras.Model):
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0, **kwargs):
         super().__init__(**kwargs)
-        if len(encoder.outputs) != 3:
-            raise ValueError(
-                f"the encoder must output [z_mean, z_log_var, z], got {len(encoder.outputs)} output(s)."
-            )
-        if not beta >= 0:
-            raise ValueError(f"beta must be >= 0, got {beta}.")
-        self.encoder = encoder
-        self.decoder = decoder
-        self.beta = float(beta)
+        self.encoder, self.decoder = checks.vae_parts(encoder, decoder)  # a subclassed one at its first call
+        self.beta = checks.finite_number("beta", beta, minimum=0, fix="1 is the plain VAE.")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     def call(self, x, training=False):
-        _, _, z = self.encoder(x, training=training)
+        _, _, z = checks.encoder_outputs(self.encoder(x, training=training))  # static shapes
         return self.decoder(z, training=training)
+
+    def fit(self, x=None, *args, **kwargs):
+        checks.numpy_images("x", x)  # on the host, before training: see the module's docstring
+        checks.numpy_images("validation_data", kwargs.get("validation_data"))
+        return super().fit(x, *args, **kwargs)
+
+    def evaluate(self, x=None, *args, **kwargs):
+        checks.numpy_images("x", x)
+        return super().evaluate(x, *args, **kwargs)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         z_mean, z_log_var, _ = self.encoder(x, training=training)  # the same q(z|x) that produced y_pred
@@ -133,7 +152,7 @@ def elbo_terms(
         x: images in [0, 1] of the shape the encoder takes, (n, ...).
         n_samples: draws of z ~ q(z|x) averaged for the reconstruction term (>= 1).
         seed: seed of the draws (NumPy), so the estimate is reproducible.
-        batch_size: batch size of the ``predict`` calls.
+        batch_size: batch size of the ``predict`` calls (>= 1).
 
     Returns:
         ``{"reconstruction": (n,), "kl": (n,), "kl_per_dim": (n, latent_dim),
@@ -141,13 +160,14 @@ def elbo_terms(
         not applied: this is the bound on the log-likelihood).
 
     Raises:
-        ValueError: ``n_samples`` < 1 or images outside [0, 1].
+        TypeError: ``vae`` not a :class:`VAE`, or arguments of the wrong type.
+        ValueError: ``n_samples`` or ``batch_size`` not a whole number >= 1,
+            images outside [0, 1], or images of a shape the encoder does not take.
     """
-    from utils.data import check_images
-
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be >= 1, got {n_samples}.")
-    x = check_images(x)
+    checks.instance("vae", vae, VAE, fix="Pass the trained VAE itself, not its encoder or a plain autoencoder.")
+    n_samples = checks.positive_int("n_samples", n_samples)
+    batch_size = checks.positive_int("batch_size", batch_size)
+    x = checks.model_input("x", checks.images("x", x), vae.encoder)
     z_mean, z_log_var, _ = vae.encoder.predict(x, batch_size=batch_size, verbose=0)
     rng = np.random.default_rng(seed)
     reconstruction = np.zeros(len(x))
