@@ -14,9 +14,10 @@ This tool collects the marked cells of every notebook, in reading order, and
 writes each module (``utils/vae.py`` here) with a banner that names its
 notebooks and cells. Later notebooks and the tests import the module. Edit the
 notebook, never the generated file, then run this tool (the test suite fails
-while a generated module and its cells disagree). The first exported cell of a
-module carries that module's imports; the tool adds nothing but the banner, a
-module docstring and ``from __future__ import annotations``.
+while a generated module and its cells disagree). Each exported
+cell's imports come first in the cell; the tool gathers them, once each, at the
+top of the module, and adds nothing else but the banner, a module docstring and
+``from __future__ import annotations``.
 """
 
 from __future__ import annotations
@@ -66,8 +67,20 @@ def render(module: str, cells: list[tuple[str, int, str]]) -> str:
     )
     lessons = ", ".join(sorted(sources))
     doc = f'"""Lesson code of {lessons}, exported for later notebooks and the tests."""\n'
-    body = "\n\n\n".join(source for _, _, source in cells)
-    return f"{banner}{doc}\nfrom __future__ import annotations\n\n{body}\n"
+    imports: list[str] = []  # each cell's leading imports, gathered once at the top of the module
+    bodies = []
+    for _, _, source in cells:
+        lines = source.splitlines()
+        while lines and (lines[0].startswith(("import ", "from ")) or not lines[0].strip()):
+            line = lines.pop(0)
+            if line.strip() and line not in imports:
+                imports.append(line)
+        bodies.append("\n".join(lines).strip("\n"))
+    third_party = [line for line in imports if not line.startswith(("from utils", "import utils"))]
+    course = [line for line in imports if line not in third_party]
+    head = "\n\n".join("\n".join(group) for group in (third_party, course) if group)
+    body = "\n\n\n".join(bodies)
+    return f"{banner}{doc}\nfrom __future__ import annotations\n\n{head}\n\n\n{body}\n"
 
 
 def module_path(root: Path, module: str) -> Path:
@@ -105,7 +118,7 @@ def main() -> int:
               + "\nrun: python tools/export_lessons.py", file=sys.stderr)
         return 1
     for path in stale:
-        print(f"wrote {path}")
+        print(f"updated {path}")
     return 0
 
 

@@ -36,9 +36,6 @@ class KLSparsity(keras.regularizers.Regularizer):
         return {"rho": self.rho, "beta": self.beta}
 
 
-from utils import checks
-
-
 def contractive_penalty(h, kernel):
     """``||J||_F^2`` per example for ``h = sigmoid(x @ kernel + b)``.
 
