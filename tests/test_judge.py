@@ -121,6 +121,8 @@ def test_summaries():
     assert judged_digit_fraction(np.array([0.95, 0.5]), threshold=0.4) == 1.0
     np.testing.assert_array_equal(class_histogram(np.array([0, 3, 3, 9])), [1, 0, 0, 2, 0, 0, 0, 0, 0, 1])
     assert class_histogram(np.array([2])).shape == (10,)
+    confidence = np.array([0.5, 0.6])
+    np.testing.assert_array_equal(class_histogram(np.array([3, 4])[confidence >= 0.9]), np.zeros(10))  # none passed
 
 
 @pytest.mark.parametrize(
@@ -134,6 +136,7 @@ def test_summaries():
         (lambda: class_histogram(np.array([0, 10])), ValueError, "whole numbers from 0 to 9"),
         (lambda: class_histogram(np.array([0.5])), ValueError, "whole numbers from 0 to 9"),
         (lambda: class_histogram("3"), TypeError, "classes"),
+        (lambda: class_histogram(np.zeros((0, 2))), ValueError, r"shape \(n,\)"),
     ],
 )
 def test_summaries_refuse_bad_input(call, error, match):

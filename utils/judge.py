@@ -176,10 +176,14 @@ def judged_digit_fraction(confidence: Any, threshold: float = 0.9) -> float:
 def class_histogram(classes: Any) -> np.ndarray:
     """How many images the judge assigned to each digit: (n,) class ids -> int64 (10,) counts.
 
+    An empty array (n = 0, e.g. no sample passed a confidence filter) gives ten zeros.
+
     Raises:
         TypeError: non-numeric input.
-        ValueError: not a non-empty 1-D array of whole numbers from 0 to 9.
+        ValueError: not a 1-D array of whole numbers from 0 to 9.
     """
+    if isinstance(classes, np.ndarray) and classes.shape == (0,) and classes.dtype.kind in "iuf":
+        return np.zeros(10, dtype="int64")
     classes = checks.finite_array("classes", classes, shape=(None,),
                                   fix="Pass the first array that judge_digits returns.")
     if not np.array_equal(classes, np.round(classes)) or classes.min() < 0 or classes.max() > 9:
