@@ -42,7 +42,7 @@ def contractive_penalty(h, kernel):
     h: (batch, units), the layer's outputs; kernel: (inputs, units).
     Returns (batch,): ``sum_j (h_j (1 - h_j))^2 * sum_i W_ij^2``.
     """
-    checks.tensor_axes("contractive_penalty", h=(h, "batch units"), kernel=(kernel, "inputs units"))  # static shapes
+    checks.tensor_axes("contractive_penalty", h=(h, "batch units"), kernel=(kernel, "inputs units"))  # checked once, when the graph is built
     return ops.sum(ops.square(h * (1 - h)) * ops.sum(ops.square(kernel), axis=0), axis=1)
 
 

@@ -27,7 +27,7 @@ class Sampling(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def build(self, input_shape):
-        checks.latent_tensors("Sampling's inputs", ("z_mean", "z_log_var"), input_shape)  # static shapes
+        checks.latent_tensors("Sampling's inputs", ("z_mean", "z_log_var"), input_shape)  # checked once, when the graph is built
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
@@ -49,7 +49,7 @@ def reconstruction_nats(x, x_hat):
     checks.numpy_images("x", x)  # values in [0, 1], for NumPy input only
     checks.numpy_images("x_hat", x_hat)
     x, x_hat = ops.convert_to_tensor(x), ops.convert_to_tensor(x_hat)  # NumPy in, backend tensors out
-    checks.same_pixels("x", x, "x_hat", x_hat)  # static shapes
+    checks.same_pixels("x", x, "x_hat", x_hat)  # checked once, when the graph is built
     x = ops.reshape(x, (ops.shape(x)[0], -1))
     p = ops.clip(ops.reshape(x_hat, (ops.shape(x_hat)[0], -1)), _EPS, 1 - _EPS)
     return -ops.sum(x * ops.log(p) + (1 - x) * ops.log(1 - p), axis=1)
@@ -58,7 +58,7 @@ def reconstruction_nats(x, x_hat):
 def kl_nats(z_mean, z_log_var):
     """KL(N(z_mean, exp(z_log_var)) || N(0, I)) per latent dimension: (batch, d) -> (batch, d)."""
     z_mean, z_log_var = ops.convert_to_tensor(z_mean), ops.convert_to_tensor(z_log_var)
-    checks.latent_tensors("kl_nats", ("z_mean", "z_log_var"), (z_mean, z_log_var))  # static shapes
+    checks.latent_tensors("kl_nats", ("z_mean", "z_log_var"), (z_mean, z_log_var))  # checked once, when the graph is built
     return -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
 
 
@@ -83,17 +83,17 @@ class VAE(keras.Model):
 
     def __init__(self, encoder: keras.Model, decoder: keras.Model, beta: float = 1.0, **kwargs):
         super().__init__(**kwargs)
-        self.encoder, self.decoder = checks.vae_parts(encoder, decoder)  # a subclassed one at its first call
+        self.encoder, self.decoder = checks.vae_parts(encoder, decoder)  # a subclassed encoder is checked at its first call
         self.beta = checks.finite_number("beta", beta, minimum=0, fix="1 is the plain VAE.")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     def call(self, x, training=False):
-        _, _, z = checks.encoder_outputs(self.encoder(x, training=training))  # static shapes
+        _, _, z = checks.encoder_outputs(self.encoder(x, training=training))  # checked once, when the graph is built
         return self.decoder(z, training=training)
 
     def fit(self, x=None, *args, **kwargs):
-        checks.numpy_images("x", x)  # on the host, before training: see the module's docstring
+        checks.numpy_images("x", x)  # NumPy images only, on the host, once before training
         checks.numpy_images("validation_data", kwargs.get("validation_data"))
         return super().fit(x, *args, **kwargs)
 
