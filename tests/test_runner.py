@@ -41,6 +41,7 @@ def test_speed_table_has_a_column_per_measured_backend():
     speed = {
         "seconds_per_epoch": {"tensorflow": {"dense AE (01)": 4.2}, "jax": {"dense AE (01)": 3.1}},
         "quick_minutes": {"tensorflow": 6.5},
+        "quick_notebooks": 11,
         "cpu": "2 CPU cores (x86_64)",
         "epoch_images": 54000,
     }
