@@ -23,14 +23,13 @@ numbers as "what a good classifier thinks", and look at the images too.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from utils import checks
-from utils.data import DATA_DIR
+from utils.data import DATA_DIR, _sha256  # one SHA-256 reader for data files and the judge
 
 __all__ = [
     "JUDGE_FILE",
@@ -51,14 +50,6 @@ _REGENERATE = (
 )
 
 _cache: dict[Path, Any] = {}  # path -> loaded judge, so that every call does not reload the file
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_digit_judge(data_dir: str | Path | None = None) -> Any:
