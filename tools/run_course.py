@@ -280,6 +280,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         if save:
             nbformat.write(nb, path)
+            # read again: another run may have saved its results meanwhile
+            results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
             results[path.stem] = {
                 "minutes": round(seconds / 60, 2),
                 "backend": args.backend,

@@ -2,7 +2,7 @@
 
 ``bce_per_pixel`` is introduced in ``01_undercomplete_autoencoder.ipynb``,
 ``psnr`` and ``ssim`` in ``03_denoising_autoencoder.ipynb`` and
-``per_image_error`` in ``09_anomaly_detection.ipynb``.
+``per_image_error`` in ``11_anomaly_detection.ipynb``.
 """
 
 from __future__ import annotations
