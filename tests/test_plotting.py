@@ -211,6 +211,44 @@ def test_plot_latent_manifold_decodes_once_in_a_batch():
     assert canvas[:, :28].mean() < canvas[:, -28:].mean()
 
 
+def test_latent_grid_orders_codes_as_the_figure_shows_them():
+    codes, z0, z1 = utils.latent_grid(3, ranges=((-5.0, 41.0), (0.0, 2.0)))
+    assert codes.shape == (9, 2) and codes.dtype == np.float32
+    np.testing.assert_allclose(z0, [-5.0, 18.0, 41.0])
+    np.testing.assert_allclose(z1, [0.0, 1.0, 2.0])
+    np.testing.assert_allclose(codes[:3], [[-5, 2], [18, 2], [41, 2]])  # the top row: largest z[1]
+    np.testing.assert_allclose(codes[-3:], [[-5, 0], [18, 0], [41, 0]])
+    quantiles, q0, _ = utils.latent_grid(5)
+    np.testing.assert_allclose(q0[[0, 2, 4]], [-1.6449, 0.0, 1.6449], atol=1e-4)
+    symmetric, s0, s1 = utils.latent_grid(2, extent=3.0)
+    np.testing.assert_allclose(s0, [-3, 3]) and np.testing.assert_allclose(s1, [-3, 3])
+
+
+def test_plot_latent_manifold_labels_ticks_with_the_decoded_values():
+    fig = utils.plot_latent_manifold(FakeDecoder(), n=5, ranges=((-5.0, 35.0), (1.0, 2.0)))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["-5", "5", "15", "25", "35"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2", "1.8", "1.5", "1.2", "1"]
+    quantile = utils.plot_latent_manifold(FakeDecoder(), n=5)
+    assert [t.get_text() for t in quantile.axes[0].get_xticklabels()] == ["-1.6", "-0.6", "0", "0.6", "1.6"]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"extent": 2.0, "ranges": ((0, 1), (0, 1))}, ValueError, "pass extent or ranges, not both"),
+        ({"ranges": ((0, 1),)}, ValueError, "ranges must hold exactly 2 items"),
+        ({"ranges": ((1, 0), (0, 1))}, ValueError, r"ranges\[0\] must be \(low, high\) with low < high"),
+        ({"ranges": ((0, 1), (0, float("nan")))}, ValueError, r"ranges\[1\]\[1\] must be a finite number"),
+        ({"ranges": ((0, 1), "ab")}, TypeError, r"ranges\[1\] must be a list or tuple"),
+        ({"n": 1}, ValueError, "n must be"),
+    ],
+)
+def test_latent_grid_refuses_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        utils.latent_grid(**kwargs)
+
+
 def test_plot_latent_manifold_rejects_bad_grid():
     with pytest.raises(ValueError, match="n must be"):
         utils.plot_latent_manifold(FakeDecoder(), n=1)

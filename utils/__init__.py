@@ -28,6 +28,7 @@ from utils.data import (
 )
 from utils.metrics import bce_per_pixel, per_image_error, psnr, ssim
 from utils.plotting import (
+    latent_grid,
     plot_code_histogram,
     plot_history,
     plot_images,
@@ -44,6 +45,7 @@ __all__ = [
     "bce_per_pixel",
     "check_images",
     "cosine_adam",
+    "latent_grid",
     "load_dataset",
     "per_image_error",
     "plot_code_histogram",

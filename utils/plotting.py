@@ -242,45 +242,92 @@ def plot_latent_2d(
     return _finish(fig)
 
 
+def latent_grid(
+    n: int = 15,
+    *,
+    extent: float | None = None,
+    ranges: Sequence[Sequence[float]] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A regular n x n grid of 2-D codes, the one that ``plot_latent_manifold`` decodes.
+
+    With neither ``extent`` nor ``ranges`` the grid runs over Normal quantiles
+    (5% to 95%) in both dimensions, the natural grid for a VAE whose prior is
+    N(0, I); with ``extent``, over [-extent, extent]; with
+    ``ranges=((lo0, hi0), (lo1, hi1))``, from lo to hi in each dimension (for
+    codes that are not centred, e.g. percentiles of a plain autoencoder's codes).
+
+    Args:
+        n: grid points per axis (>= 2).
+        extent: half-width of a symmetric uniform grid.
+        ranges: (low, high) for z[0] and for z[1], low < high.
+
+    Returns:
+        ``(codes, z0, z1)``: codes of shape (n*n, 2), float32, row by row from
+        the top row (largest z[1]) and, within a row, from the smallest z[0];
+        z0 and z1 of shape (n,): the values drawn along each axis, ascending.
+
+    Raises:
+        TypeError: arguments of the wrong type.
+        ValueError: ``n`` < 2, ``extent`` not finite and > 0, both ``extent``
+            and ``ranges`` given, or a range that is not two finite numbers
+            with low < high.
+    """
+    n = checks.positive_int("n", n, minimum=2)
+    if extent is not None and ranges is not None:
+        raise ValueError("pass extent or ranges, not both: extent is a symmetric range for both axes")
+    if ranges is not None:
+        pairs = checks.sequence("ranges", ranges, length=2)
+        axes = []
+        for i, pair in enumerate(pairs):
+            low, high = (checks.finite_number(f"ranges[{i}][{j}]", v)
+                         for j, v in enumerate(checks.sequence(f"ranges[{i}]", pair, length=2)))
+            if not low < high:
+                raise ValueError(f"ranges[{i}] must be (low, high) with low < high, got {(low, high)}")
+            axes.append(np.linspace(low, high, n))
+        z0, z1 = axes
+    elif extent is not None:
+        extent = checks.finite_number("extent", extent, above=0, fix="Or pass extent=None for Normal quantiles.")
+        z0 = z1 = np.linspace(-extent, extent, n)
+    else:
+        z0 = z1 = norm.ppf(np.linspace(0.05, 0.95, n))
+    zx, zy = np.meshgrid(z0, z1[::-1])
+    codes = np.stack([zx.ravel(), zy.ravel()], axis=1).astype("float32")
+    return codes, np.asarray(z0, dtype="float64"), np.asarray(z1, dtype="float64")
+
+
 def plot_latent_manifold(
     decoder: Any,
     *,
     n: int = 15,
     extent: float | None = None,
+    ranges: Sequence[Sequence[float]] | None = None,
     image_shape: tuple[int, int] = (28, 28),
 ) -> Figure:
-    """Decode a regular grid over a 2-D latent space into one large image.
+    """Decode the regular grid of :func:`latent_grid` over a 2-D latent space into one large image.
 
-    With ``extent=None`` the grid runs over Normal quantiles (5% to 95%), the
-    natural grid for a VAE whose prior is N(0, I); otherwise over
-    [-extent, extent] in both dimensions. All n*n codes are decoded in one
-    batched ``predict`` call.
+    The tick labels give the z values actually decoded (every few grid points),
+    so a quantile grid is labelled with its quantiles, not with a linear scale.
+    All n*n codes are decoded in one batched ``predict`` call.
 
     Args:
         decoder: a model mapping (m, 2) codes to (m, 784) or (m, 28, 28[, 1])
             images in [0, 1] (anything with a Keras-style ``predict``).
-        n: grid points per axis (>= 2).
-        extent: half-width of a uniform grid, or None for Normal quantiles.
+        n, extent, ranges: the grid, as in :func:`latent_grid` (Normal
+            quantiles from 5% to 95% by default).
         image_shape: shape (height, width) of one decoded image.
 
     Raises:
         TypeError: a decoder without ``predict`` (None, say), or arguments
             of the wrong type.
-        ValueError: ``n`` < 2, ``extent`` not finite and > 0, a bad
+        ValueError: a bad grid (see :func:`latent_grid`), a bad
             ``image_shape``, a decoder that does not take 2-D codes, or
             decoded images that are not ``image_shape`` images in [0, 1].
     """
     decoder = checks.predictor("decoder", decoder)
-    n = checks.positive_int("n", n, minimum=2)
+    grid, z0, z1 = latent_grid(n, extent=extent, ranges=ranges)
+    n = len(z0)
     h, w = (checks.positive_int(f"image_shape[{i}]", side)
             for i, side in enumerate(checks.sequence("image_shape", image_shape, length=2)))
-    if extent is None:
-        axis = norm.ppf(np.linspace(0.05, 0.95, n))
-    else:
-        extent = checks.finite_number("extent", extent, above=0, fix="Or pass extent=None for Normal quantiles.")
-        axis = np.linspace(-extent, extent, n)
-    zx, zy = np.meshgrid(axis, axis[::-1])
-    grid = np.stack([zx.ravel(), zy.ravel()], axis=1).astype("float32")
     try:
         decoded = decoder.predict(grid, batch_size=len(grid), verbose=0)
     except Exception as exc:  # e.g. a decoder built for another latent size
@@ -297,10 +344,16 @@ def plot_latent_manifold(
     images = images.reshape(n, n, h, w)
     canvas = images.transpose(0, 2, 1, 3).reshape(n * h, n * w)
     fig, ax = plt.subplots(figsize=(7, 7))
-    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1,
-              extent=(axis[0], axis[-1], axis[0], axis[-1]))
-    ax.set_xlabel("z[0]")
-    ax.set_ylabel("z[1]")
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
+    every = max(1, round(n / 5))  # about five labelled ticks per axis
+    shown = np.arange(0, n, every)
+    def tick(value: float) -> str:
+        return f"{round(float(value), 4) + 0.0:.2g}"  # + 0.0 turns -0.0 into 0.0
+
+    ax.set_xticks((shown + 0.5) * w - 0.5, [tick(z0[i]) for i in shown])
+    ax.set_yticks((shown + 0.5) * h - 0.5, [tick(z1[::-1][i]) for i in shown])
+    ax.set_xlabel("z[0] (value decoded at the tick)")
+    ax.set_ylabel("z[1] (value decoded at the tick)")
     return _finish(fig)
 
 
