@@ -202,3 +202,21 @@ class TestKerasChecks:
             checks.latent_tensors("inputs", ("z_mean", "z_log_var"), [z_mean, z_log_var])
         with pytest.raises(ValueError, match="pixels"):
             checks.same_pixels("x", keras.KerasTensor((None, 16)), "x_hat", keras.KerasTensor((None, 8)))
+
+
+def test_declared_inputs_of_functional_subclassed_and_unbuilt_models():
+    import keras
+
+    a, b = keras.Input((3,)), keras.Input((2,))
+    two = keras.Model([a, b], keras.layers.Concatenate()([a, b]))
+    assert len(checks.declared_inputs(two)) == 2
+
+    class Sub(keras.Model):
+        def call(self, x):
+            return x
+
+    sub = Sub()
+    sub(np.zeros((1, 3), "float32"))
+    assert checks.declared_inputs(sub) is None
+    assert checks.declared_inputs(keras.Sequential([keras.layers.Dense(2)])) is None  # not built
+    assert checks.declared_inputs("not a model") is None

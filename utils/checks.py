@@ -627,17 +627,24 @@ def same_pixels(name_a: str, a: Any, name_b: str, b: Any) -> None:
         )
 
 
-def _declared_input(model: Any) -> Any:
-    """The symbolic input of a built model that declares one (functional, Sequential with an Input), else None."""
+def declared_inputs(model: Any) -> list | None:
+    """The symbolic inputs of a built model that declares them (functional, Sequential with an Input), else None.
+
+    A subclassed model declares none, and neither does a model that is not built yet.
+    """
     if not getattr(model, "built", False):
         return None
     try:
         inputs = model.inputs
     except (AttributeError, ValueError):
         return None
-    if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
-        return inputs[0]
-    return None
+    return list(inputs) if isinstance(inputs, (list, tuple)) else None
+
+
+def _declared_input(model: Any) -> Any:
+    """The symbolic input of a built model that declares exactly one, else None."""
+    inputs = declared_inputs(model)
+    return inputs[0] if inputs is not None and len(inputs) == 1 else None
 
 
 def vae_parts(encoder: Any, decoder: Any) -> tuple[Any, Any]:

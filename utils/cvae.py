@@ -66,17 +66,6 @@ class DynamicBinarization(keras.utils.PyDataset):
         self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.x))
 
 
-def _declared_inputs(model: keras.Model) -> list | None:
-    """The symbolic inputs of a built functional model, or None (a subclassed model declares none)."""
-    if not getattr(model, "built", False):
-        return None
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        return None
-    return list(inputs) if isinstance(inputs, (list, tuple)) else None
-
-
 def iwae_nats(vae: VAE, x: np.ndarray, *, k: int, seed: int = 0, batch_size: int = 10_000) -> np.ndarray:
     """The importance-weighted bound of Burda et al. (2015) on -log p(x), in nats per image, with k samples.
 
@@ -106,7 +95,7 @@ def iwae_nats(vae: VAE, x: np.ndarray, *, k: int, seed: int = 0, batch_size: int
     checks.instance("vae", vae, VAE, fix="Pass the trained VAE itself, not its encoder.")
     unconditional = ("vae must be an unconditional VAE whose encoder takes images alone, got a {} whose encoder {}. "
                      "A conditional VAE bounds log p(x | y) and needs the labels too; iwae_nats has no labels argument.")
-    inputs = _declared_inputs(vae.encoder)  # None for a subclassed encoder, which declares no inputs
+    inputs = checks.declared_inputs(vae.encoder)  # None for a subclassed encoder, which declares no inputs
     if inputs is not None and len(inputs) != 1:
         raise TypeError(unconditional.format(type(vae).__name__, f"has {len(inputs)} inputs"))
     k = checks.positive_int("k", k)
@@ -149,7 +138,7 @@ def conditional_parts(encoder: keras.Model, decoder: keras.Model) -> tuple[keras
     """
     checks.keras_model("encoder", encoder)
     checks.keras_model("decoder", decoder)
-    encoder_in, decoder_in = _declared_inputs(encoder), _declared_inputs(decoder)
+    encoder_in, decoder_in = checks.declared_inputs(encoder), checks.declared_inputs(decoder)
     for name, inputs, first in (("encoder", encoder_in, "images"), ("decoder", decoder_in, "z")):
         if inputs is not None and len(inputs) != 2:
             raise ValueError(
