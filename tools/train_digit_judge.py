@@ -27,7 +27,6 @@ git-ignored).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import time
@@ -42,6 +41,8 @@ import utils  # noqa: E402  (quiet logs first)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+
+from utils.data import _sha256 as sha256  # noqa: E402  (the reader that checks the file on load)
 
 SEED = 1234
 TARGET = 0.99
@@ -59,14 +60,6 @@ def build_judge() -> keras.Model:
     h = keras.layers.Dense(64, activation="relu", name="hidden")(h)
     probabilities = keras.layers.Dense(10, activation="softmax", name="probabilities")(h)
     return keras.Model(images, probabilities, name="digit_judge")
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def main(argv: list[str] | None = None) -> int:

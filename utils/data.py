@@ -55,6 +55,24 @@ def _download(name: str) -> tuple[Split, Split]:
         ) from exc
 
 
+def data_folder(data_dir: str | Path | None = None) -> Path:
+    """The folder the course's data files are read from: ``data_dir``, or the course's data/ folder if None.
+
+    Raises:
+        TypeError: ``data_dir`` that is not a string or a ``pathlib.Path``.
+        FileNotFoundError: ``data_dir`` is not an existing folder.
+    """
+    if data_dir is None:
+        return DATA_DIR
+    checks.instance("data_dir", data_dir, (str, Path), fix="Pass the folder as a string or a pathlib.Path.")
+    if not Path(data_dir).is_dir():
+        raise FileNotFoundError(
+            f"data_dir must be an existing folder, got {str(data_dir)!r}, which is not one. "
+            f"Check the path, or leave data_dir out to use the course's data/ folder."
+        )
+    return Path(data_dir)
+
+
 def load_dataset(
     name: str = "mnist",
     *,
@@ -86,15 +104,8 @@ def load_dataset(
     """
     name = checks.one_of("name", name, tuple(DATASETS))
     flatten = checks.boolean("flatten", flatten)
-    if data_dir is not None:
-        checks.instance("data_dir", data_dir, (str, Path), fix="Pass the folder as a string or a pathlib.Path.")
-        if not Path(data_dir).is_dir():
-            raise FileNotFoundError(
-                f"data_dir must be an existing folder, got {str(data_dir)!r}, which is not one. "
-                f"Check the path, or leave data_dir out to use the course's data/ folder."
-            )
     filename, expected = DATASETS[name]
-    path = Path(data_dir) / filename if data_dir is not None else DATA_DIR / filename
+    path = data_folder(data_dir) / filename
     if path.is_file():
         actual = _sha256(path)
         if actual != expected:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from utils import checks
-from utils.data import DATA_DIR, _sha256  # one SHA-256 reader for data files and the judge
+from utils.data import _sha256, data_folder  # one folder check and one SHA-256 reader for data files and the judge
 
 __all__ = [
     "JUDGE_FILE",
@@ -70,14 +70,7 @@ def load_digit_judge(data_dir: str | Path | None = None) -> Any:
         ValueError: the file's SHA-256 differs from ``JUDGE_SHA256`` (a
             corrupt, truncated or retrained file).
     """
-    if data_dir is not None:
-        checks.instance("data_dir", data_dir, (str, Path), fix="Pass the folder as a string or a pathlib.Path.")
-        if not Path(data_dir).is_dir():
-            raise FileNotFoundError(
-                f"data_dir must be an existing folder, got {str(data_dir)!r}, which is not one. "
-                f"Check the path, or leave data_dir out to use the course's data/ folder."
-            )
-    path = (Path(data_dir) if data_dir is not None else DATA_DIR) / JUDGE_FILE
+    path = data_folder(data_dir) / JUDGE_FILE
     if not path.is_file():
         raise FileNotFoundError(f"The digit judge {path} is missing. {_REGENERATE}")
     actual = _sha256(path)
