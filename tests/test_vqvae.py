@@ -198,6 +198,84 @@ def test_masked_conv_sees_only_earlier_positions(mask_type):
             assert position in affected, (position, affected)
 
 
+# ------------------------------------------------------------------ the moving-average codebook
+
+
+def ema_quantizer(decay=0.9, seed=0):
+    layer = VectorQuantizer(K, D, beta=0.25, decay=decay, name="quantizer")
+    layer.build((None, 4, 4, D))
+    layer.set_entries(np.arange(K), np.random.default_rng(seed).normal(size=(K, D)))
+    return layer
+
+
+def test_the_moving_average_codebook_is_not_trained_by_the_optimizer_and_adds_only_the_commitment_loss():
+    beta = 0.4
+    layer = VectorQuantizer(K, D, beta=beta, decay=0.99)
+    z = vectors()
+    model = keras.Model(inputs := keras.Input((4, 4, D)), layer(inputs))
+    assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 3
+    model(z)
+    z_q = numpy(layer.codebook)[nearest(z, numpy(layer.codebook))]
+    assert float(numpy(model.losses[0])) == pytest.approx(beta * np.mean((z - z_q) ** 2), rel=1e-5)
+
+
+def test_a_training_call_moves_each_chosen_entry_by_the_moving_average_of_its_vectors():
+    decay = 0.9
+    layer, z = ema_quantizer(decay), vectors()
+    codebook = numpy(layer.codebook)
+    codes = nearest(z, codebook).ravel()
+    flat = z.reshape(-1, D)
+    layer(z, training=False)
+    np.testing.assert_array_equal(numpy(layer.codebook), codebook)  # inference leaves the codebook alone
+    layer(z, training=True)
+    counts = decay * 1.0 + (1 - decay) * np.bincount(codes, minlength=K)  # the counts start at 1
+    sums = decay * codebook + (1 - decay) * np.stack([flat[codes == k].sum(axis=0) for k in range(K)])
+    smoothed = (counts + 1e-5) / (counts.sum() + K * 1e-5) * counts.sum()
+    np.testing.assert_allclose(numpy(layer.ema_counts), counts, rtol=1e-5)
+    np.testing.assert_allclose(numpy(layer.codebook), sums / smoothed[:, None], rtol=1e-4, atol=1e-6)
+    chosen = np.unique(codes)
+    assert np.all(np.abs(numpy(layer.codebook)[chosen] - codebook[chosen]).max(axis=1) > 0)
+
+
+def test_repeated_batches_pull_an_entry_to_the_mean_of_its_vectors():
+    layer = ema_quantizer(decay=0.5)
+    target = numpy(layer.codebook)[0] + 0.1
+    z = np.broadcast_to(target, (2, 4, 4, D)).astype("float32")  # every vector nearest to entry 0
+    assert np.all(nearest(z, numpy(layer.codebook)) == 0)
+    for _ in range(60):
+        layer(z, training=True)
+    np.testing.assert_allclose(numpy(layer.codebook)[0], target, rtol=1e-3, atol=1e-3)
+
+
+def test_set_entries_moves_the_entries_and_their_moving_averages():
+    layer = ema_quantizer()
+    new = np.full((2, D), 3.0, "float32")
+    layer.set_entries([1, 4], new)
+    np.testing.assert_array_equal(numpy(layer.codebook)[[1, 4]], new)
+    np.testing.assert_allclose(numpy(layer.ema_sums) / numpy(layer.ema_counts)[:, None], numpy(layer.codebook), rtol=1e-6)
+    plain = quantizer()
+    plain.set_entries([0], np.zeros((1, D)))
+    np.testing.assert_array_equal(numpy(plain.codebook)[0], np.zeros(D))
+
+
+def test_the_moving_average_quantizer_trains_in_fit_and_saves_and_loads(tmp_path):
+    images = keras.Input((4, 4, 2), name="image")
+    z_e = keras.layers.Conv2D(D, 1, name="z_e")(images)
+    layer = VectorQuantizer(K, D, decay=0.9, name="quantizer")
+    model = keras.Model(images, keras.layers.Conv2D(2, 1, name="out")(layer(z_e)), name="vq")
+    x = vectors(shape=(64, 4, 4, 2))
+    model.compile(optimizer="adam", loss="mse")
+    before = numpy(layer.codebook).copy()
+    model.fit(x, x, batch_size=16, epochs=1, verbose=0)
+    assert np.abs(numpy(layer.codebook) - before).max() > 1e-3  # fit ran the moving-average updates
+    model.save(tmp_path / "vq.keras")
+    restored = keras.saving.load_model(tmp_path / "vq.keras", compile=False)
+    q = restored.get_layer("quantizer")
+    assert q.decay == 0.9
+    np.testing.assert_array_equal(numpy(q.codebook), numpy(layer.codebook))
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 def test_masked_conv_saves_and_loads(tmp_path):
     codes = keras.Input((5, 5), dtype="int32")
     h = keras.layers.Embedding(K, 4)(codes)
@@ -219,6 +297,9 @@ def test_masked_conv_saves_and_loads(tmp_path):
         (lambda: VectorQuantizer("8", D), TypeError, "num_codes"),
         (lambda: VectorQuantizer(K, 0), ValueError, "code_dim"),
         (lambda: VectorQuantizer(K, D, beta=-1.0), ValueError, "beta"),
+        (lambda: VectorQuantizer(K, D, decay=1.0), ValueError, "decay"),
+        (lambda: VectorQuantizer(K, D, decay=0), ValueError, "decay"),
+        (lambda: VectorQuantizer(K, D, decay="0.99"), TypeError, "decay"),
         (lambda: VectorQuantizer(K, D).build((None, 7, 7, D + 1)), ValueError, f"last axis is code_dim={D}"),
         (lambda: codebook_usage(np.array([0, 1, 8]), 8), ValueError, r"codes must be whole numbers in \[0, 8\)"),
         (lambda: codebook_usage(np.array([0.5, 1.0]), 8), ValueError, "codes must be whole numbers"),

@@ -20,25 +20,40 @@ class VectorQuantizer(keras.layers.Layer):
     (batch, 7, 7, code_dim). Output: the quantised vectors z_q, same shape.
     In the forward pass z_q = e_k with k = argmin_j ||z_e - e_j||^2; in the
     backward pass the gradient reaching z_q is handed to z_e unchanged
-    (``z_e + stop_gradient(z_q - z_e)``). The layer adds
-    ``mean(||sg[z_e] - z_q||^2) + beta * mean(||z_e - sg[z_q]||^2)`` (codebook
-    and commitment losses, sg = stop_gradient) to the model's losses.
+    (``z_e + stop_gradient(z_q - z_e)``). The layer adds the commitment loss
+    ``beta * mean(||z_e - sg[z_q]||^2)`` (sg = stop_gradient) to the model's
+    losses, and the codebook learns in one of two ways:
+
+    - ``decay=None``: by gradient descent on the codebook loss
+      ``mean(||sg[z_e] - z_q||^2)``, also added to the model's losses;
+    - ``decay`` in (0, 1): by exponential moving averages, no gradient: in each
+      training batch, entry k moves to the running mean of the encoder outputs
+      assigned to it (``ema_counts`` and ``ema_sums`` hold the running counts
+      and sums; ``ema_counts`` gets Laplace smoothing so no count is zero).
+
     Introduced in notebook 10.
 
     Args:
         num_codes: entries in the codebook, K >= 2.
         code_dim: length of each entry, the encoder's last axis, >= 1.
         beta: weight of the commitment loss, >= 0 (0.25 in the VQ-VAE paper).
+        decay: None for a codebook trained by the optimizer, or the moving
+            averages' decay in (0, 1) (0.99 in the VQ-VAE paper's appendix).
 
-    Methods ``codes(z_e)`` -> int (batch, ...) indices and ``lookup(codes)`` ->
-    (batch, ..., code_dim) vectors work on backend tensors or NumPy arrays.
+    Methods ``codes(z_e)`` -> int (batch, ...) indices, ``lookup(codes)`` ->
+    (batch, ..., code_dim) vectors (backend tensors or NumPy arrays) and
+    ``set_entries(indices, vectors)``, which moves chosen entries (and their
+    moving averages) to new vectors.
     """
 
-    def __init__(self, num_codes, code_dim, beta=0.25, **kwargs):
+    def __init__(self, num_codes, code_dim, beta=0.25, decay=None, **kwargs):
         super().__init__(**kwargs)
         self.num_codes = checks.positive_int("num_codes", num_codes, minimum=2)
         self.code_dim = checks.positive_int("code_dim", code_dim)
         self.beta = checks.finite_number("beta", beta, minimum=0, fix="The VQ-VAE paper uses beta=0.25.")
+        if decay is not None:
+            decay = checks.finite_number("decay", decay, above=0, below=1, fix="Use 0.99, or None.")
+        self.decay = decay
 
     def build(self, input_shape):
         if input_shape[-1] != self.code_dim:
@@ -46,7 +61,14 @@ class VectorQuantizer(keras.layers.Layer):
                              f"shape {tuple(input_shape)}. Give the encoder's last layer {self.code_dim} channels.")
         limit = 1.0 / self.num_codes  # small random entries, as in keras.io's vq_vae.py
         self.codebook = self.add_weight(shape=(self.num_codes, self.code_dim), name="codebook",
-                                        initializer=keras.initializers.RandomUniform(-limit, limit))
+                                        initializer=keras.initializers.RandomUniform(-limit, limit),
+                                        trainable=self.decay is None)
+        if self.decay is not None:  # running counts and sums, started so that sums / counts = codebook
+            self.ema_counts = self.add_weight(shape=(self.num_codes,), name="ema_counts", initializer="ones",
+                                              trainable=False)
+            self.ema_sums = self.add_weight(shape=(self.num_codes, self.code_dim), name="ema_sums",
+                                            initializer="zeros", trainable=False)
+            self.ema_sums.assign(ops.copy(self.codebook))  # a copy: two variables must not share one buffer (JAX)
 
     def codes(self, z):
         """Index of the nearest codebook entry for each vector: (batch, ..., code_dim) -> int (batch, ...)."""
@@ -60,18 +82,49 @@ class VectorQuantizer(keras.layers.Layer):
         """The codebook entries of integer codes: (batch, ...) -> (batch, ..., code_dim)."""
         return ops.take(self.codebook, ops.cast(codes, "int32"), axis=0)
 
-    def call(self, z):
-        z_q = self.lookup(self.codes(z))
-        codebook_loss = ops.mean((ops.stop_gradient(z) - z_q) ** 2)  # moves the entries towards the encoder outputs
+    def set_entries(self, indices, vectors):
+        """Move codebook entries ``indices`` (int (m,)) to ``vectors`` (m, code_dim), moving averages included."""
+        indices = np.asarray(indices, dtype="int64").ravel()
+        vectors = np.asarray(vectors, dtype="float32").reshape(len(indices), self.code_dim)
+        codebook = ops.convert_to_numpy(self.codebook).copy()
+        codebook[indices] = vectors
+        self.codebook.assign(codebook)
+        if self.decay is not None:  # a moved entry restarts with the average count, so that sums / counts = entry
+            counts = ops.convert_to_numpy(self.ema_counts).copy()
+            counts[indices] = counts.mean()
+            self.ema_counts.assign(counts)
+            self.ema_sums.assign(codebook * counts[:, None])
+
+    def call(self, z, training=False):
+        codes = self.codes(z)
+        z_q = self.lookup(codes)
         commitment_loss = ops.mean((z - ops.stop_gradient(z_q)) ** 2)  # keeps the encoder near its entries
-        self.add_loss(codebook_loss + self.beta * commitment_loss)
+        if self.decay is None:
+            codebook_loss = ops.mean((ops.stop_gradient(z) - z_q) ** 2)  # moves the entries towards the encoder outputs
+            self.add_loss(codebook_loss + self.beta * commitment_loss)
+        else:
+            self.add_loss(self.beta * commitment_loss)
+            if training:
+                self._update_codebook(ops.reshape(ops.stop_gradient(z), (-1, self.code_dim)), ops.reshape(codes, (-1,)))
         return z + ops.stop_gradient(z_q - z)  # forward: z_q; backward: the identity
+
+    def _update_codebook(self, flat, codes):
+        """One moving-average step from a batch: flat (n, code_dim) encoder outputs, codes (n,) their entries."""
+        one_hot = ops.one_hot(codes, self.num_codes, dtype=flat.dtype)  # (n, K)
+        counts = self.decay * self.ema_counts + (1 - self.decay) * ops.sum(one_hot, axis=0)
+        sums = self.decay * self.ema_sums + (1 - self.decay) * ops.matmul(ops.transpose(one_hot), flat)
+        total = ops.sum(counts)
+        smoothed = (counts + 1e-5) / (total + self.num_codes * 1e-5) * total  # Laplace smoothing: no zero count
+        self.ema_counts.assign(counts)
+        self.ema_sums.assign(sums)
+        self.codebook.assign(sums / smoothed[:, None])
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "num_codes": self.num_codes, "code_dim": self.code_dim, "beta": self.beta}
+        return {**super().get_config(), "num_codes": self.num_codes, "code_dim": self.code_dim, "beta": self.beta,
+                "decay": self.decay}
 
 
 def codebook_usage(codes, num_codes, *, dead_below=0.01):
