@@ -38,8 +38,11 @@ def test_stderr_lines_reports_the_cell_and_first_line():
 
 
 def test_speed_table_has_a_column_per_measured_backend():
+    dense = {"tensorflow": {"median": 4.2, "min": 4.0, "max": 4.5, "gflop": 60.0},
+             "jax": {"median": 3.0, "min": 2.9, "max": 3.1, "gflop": 60.0}}
     speed = {
-        "seconds_per_epoch": {"tensorflow": {"dense AE (01)": 4.2}, "jax": {"dense AE (01)": 3.1}},
+        "seconds_per_epoch": {backend: {"dense AE (01)": epoch} for backend, epoch in dense.items()},
+        "matmul_gflops": {"tensorflow": 100.0, "jax": 40.0},
         "quick_minutes": {"tensorflow": 6.5},
         "quick_notebooks": 11,
         "cpu": "2 CPU cores (x86_64)",
@@ -47,5 +50,7 @@ def test_speed_table_has_a_column_per_measured_backend():
     }
     table = run_course.speed_table(speed)
     assert "| | tensorflow | jax |" in table
-    assert "| dense AE (01), seconds per epoch | 4.2 | 3.1 |" in table
+    # 60 GFLOP in 4.2 s is 14.3 GFLOP/s, 14% of 100; in 3.0 s, 20 GFLOP/s, 50% of 40
+    assert "| dense AE (01), 60 GFLOP per epoch | 4.2 s (4.0–4.5), 14% | 3.0 s (2.9–3.1), 50% |" in table
+    assert "| dense float32 matmul (2048 x 2048), GFLOP/s | 100 | 40 |" in table
     assert "| all 11 notebooks in quick mode, minutes | 6.5 | – |" in table

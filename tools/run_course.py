@@ -17,7 +17,7 @@ cell, names the notebook and the cell, and leaves that notebook untouched
 ``--repeat`` runs each notebook twice with the same seeds and fails unless
 both runs print the same metrics, value for value, at the precision the
 results cell prints them (wall-clock timings, named ``*minutes*`` or
-``*seconds*``, are left out). ``--speed`` times one training epoch of four course
+``*seconds*``, are left out). ``--speed`` times training epochs of five course
 models (``tools/speed.py``) on each installed backend and writes
 ``notebooks/speed.json``; a quick run of all notebooks records its minutes
 there too, per backend. Both refresh the speed table in README.md.
@@ -166,19 +166,38 @@ def update_readme(results: dict) -> None:
     replace_between(START, END, readme_table(results))
 
 
+def speed_cell(epoch: dict, matmul_gflops: float | None) -> str:
+    """'2.7 s (2.6–2.8), 23%': median seconds per epoch, the range of the timed epochs, share of the matmul limit."""
+    text = f"{epoch['median']:.1f} s ({epoch['min']:.1f}–{epoch['max']:.1f})"
+    if matmul_gflops:
+        text += f", {100 * epoch['gflop'] / epoch['median'] / matmul_gflops:.0f}%"
+    return text
+
+
 def speed_table(speed: dict) -> str:
-    backends = [b for b in BACKENDS if b in speed.get("seconds_per_epoch", {}) or b in speed.get("quick_minutes", {})]
+    per_backend = speed.get("seconds_per_epoch", {})
+    backends = [b for b in BACKENDS if b in per_backend or b in speed.get("quick_minutes", {})]
     rows = ["| | " + " | ".join(backends) + " |", "| --- |" + " ---: |" * len(backends)]
-    models = next(iter(speed.get("seconds_per_epoch", {}).values()), {})
-    for model in models:
-        cells = [f"{speed['seconds_per_epoch'].get(b, {}).get(model, '–')}" for b in backends]
-        rows.append(f"| {model}, seconds per epoch | " + " | ".join(cells) + " |")
+    models = next(iter(per_backend.values()), {})
+    limits = speed.get("matmul_gflops", {})
+    for model, first in models.items():
+        cells = [speed_cell(per_backend[b][model], limits.get(b)) if model in per_backend.get(b, {}) else "–"
+                 for b in backends]
+        rows.append(f"| {model}, {first['gflop']:g} GFLOP per epoch | " + " | ".join(cells) + " |")
+    if limits:
+        cells = [f"{limits[b]:.0f}" if b in limits else "–" for b in backends]
+        rows.append("| dense float32 matmul (2048 x 2048), GFLOP/s | " + " | ".join(cells) + " |")
     if speed.get("quick_minutes"):
         cells = [f"{speed['quick_minutes'][b]:.1f}" if b in speed["quick_minutes"] else "–" for b in backends]
         n = speed.get("quick_notebooks", "the")  # how many notebooks the measured run had
         rows.append(f"| all {n} notebooks in quick mode, minutes | " + " | ".join(cells) + " |")
-    note = (f"\nMeasured with `python tools/run_course.py --speed` and `--quick` on {speed.get('cpu', 'this CPU')}; "
-            f"one epoch = {speed.get('epoch_images', 54000):,} MNIST images, timed after a warm-up epoch.\n")
+    how = "`--speed` and `--quick`" if speed.get("quick_minutes") else "`--speed`"
+    note = (f"\nMeasured with `python tools/run_course.py` {how} on {speed.get('cpu', 'this CPU')}; "
+            f"one epoch = {speed.get('epoch_images', 54000):,} MNIST images. Each model cell: median seconds per "
+            f"epoch of {speed.get('timed_epochs', 3)} epochs timed after a warm-up epoch, their range, and the "
+            "model's achieved FLOPs per second as a share of the backend's dense matmul throughput measured in the "
+            "same process (the training FLOPs count only the dense, convolution, recurrent and quantiser "
+            "multiply-adds, so the shares are lower bounds).\n")
     return "\n".join(rows) + "\n" + note
 
 
@@ -194,7 +213,7 @@ def measure_speed(cpu: str) -> int:
     """Run tools/speed.py once per installed backend, in a fresh process each."""
     import importlib.util
 
-    timings = {}
+    timings, limits = {}, {}
     for backend in BACKENDS:
         if importlib.util.find_spec(backend) is None:
             print(f"{backend}: not installed, skipped (pip install -r requirements-backends.txt)")
@@ -206,11 +225,13 @@ def measure_speed(cpu: str) -> int:
         if done.returncode != 0:
             print(done.stderr[-2000:], file=sys.stderr)
             return 1
-        timings[backend] = json.loads(done.stdout.strip().splitlines()[-1])["seconds_per_epoch"]
-        print(f"  {timings[backend]}")
-    from speed import N_IMAGES
+        measured = json.loads(done.stdout.strip().splitlines()[-1])
+        timings[backend], limits[backend] = measured["epochs"], measured["matmul_gflops"]
+        print(f"  {timings[backend]}; matmul {limits[backend]} GFLOP/s")
+    from speed import N_IMAGES, TIMED_EPOCHS
 
-    save_speed({"seconds_per_epoch": timings, "cpu": cpu, "epoch_images": N_IMAGES})
+    save_speed({"seconds_per_epoch": timings, "matmul_gflops": limits, "cpu": cpu, "epoch_images": N_IMAGES,
+                "timed_epochs": TIMED_EPOCHS})
     print(f"Updated {README.name} and {SPEED.relative_to(ROOT)}.")
     return 0
 

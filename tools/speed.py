@@ -1,12 +1,22 @@
-"""Seconds per training epoch of four course models on the current Keras backend.
+"""Seconds per training epoch of five course models on the current Keras backend, against the CPU's limit.
 
     KERAS_BACKEND=jax python tools/speed.py   # prints one JSON object
 
 Run for every installed backend by ``python tools/run_course.py --speed``. The
 models are those of notebooks 01 (dense), 05 (convolutional), 06 (LSTM over
-pairs of image rows) and 07 (VAE), trained as there on the 54,000 MNIST training images
-a notebook fits on in full mode. Each model trains one warm-up epoch (which
-compiles or traces the step), then one timed epoch.
+pairs of image rows), 07 (VAE) and 10 (VQ-VAE), trained as there on the 54,000
+MNIST training images a notebook fits on in full mode. Each model trains one
+warm-up epoch (which compiles or traces the step), then 3 timed epochs: the
+median and the range are reported.
+
+Each model's training work per epoch is counted from its layers: 2 FLOPs per
+multiply-add of the forward pass (dense, convolution and recurrent kernels; the
+quantiser's distances), times 3 for forward plus backward, times the images of
+an epoch. Elementwise work (activations, losses, the optimizer) is left out, so
+the count is a lower bound. The same process times a dense float32 matmul
+(2048 x 2048, best of 5) with the backend's ``keras.ops.matmul``: its FLOPs per
+second are the CPU's practical limit for this backend, and each model's
+achieved FLOPs per second are reported as a fraction of it.
 """
 
 from __future__ import annotations
@@ -22,11 +32,16 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 import utils  # noqa: E402
+from keras import ops  # noqa: E402
+
 from utils.vae import VAE, Sampling  # noqa: E402
+from utils.vqvae import VectorQuantizer  # noqa: E402
 
 N_IMAGES = 54_000
+TIMED_EPOCHS = 3
 
 
 def dense_ae() -> keras.Model:
@@ -69,31 +84,91 @@ def vae() -> keras.Model:
     return VAE(encoder, decoder, name="vae")
 
 
-# name: (builder, input shape, batch size, learning rate)
+def vq_vae() -> keras.Model:
+    """Conv 16-32 stride 2 to a 7x7 grid of 16-D vectors, K = 128 moving-average codebook, mirrored decoder (notebook 10)."""
+    conv = dict(kernel_size=3, padding="same", activation="relu")
+    return keras.Sequential([
+        keras.Input((28, 28, 1)),
+        keras.layers.Conv2D(16, strides=2, **conv), keras.layers.Conv2D(32, strides=2, **conv),
+        keras.layers.Conv2D(16, 1), VectorQuantizer(128, 16, beta=0.25, decay=0.99),
+        keras.layers.Conv2D(32, **conv),
+        keras.layers.Conv2DTranspose(32, strides=2, **conv), keras.layers.Conv2DTranspose(16, strides=2, **conv),
+        keras.layers.Conv2D(1, 3, padding="same"),
+    ], name="vqvae")
+
+
+# name: (builder, input shape, batch size, learning rate, loss)
 MODELS = {
-    "dense AE (01)": (dense_ae, (784,), 128, 2e-3),
-    "conv AE (05)": (conv_ae, (28, 28, 1), 128, 2e-3),
-    "LSTM rows AE (06)": (lstm_ae, (14, 56), 32, 3e-3),
-    "VAE (07)": (vae, (784,), 128, 1e-3),
+    "dense AE (01)": (dense_ae, (784,), 128, 2e-3, "binary_crossentropy"),
+    "conv AE (05)": (conv_ae, (28, 28, 1), 128, 2e-3, "binary_crossentropy"),
+    "LSTM rows AE (06)": (lstm_ae, (14, 56), 32, 3e-3, "binary_crossentropy"),
+    "VAE (07)": (vae, (784,), 128, 1e-3, None),
+    "VQ-VAE (10)": (vq_vae, (28, 28, 1), 128, 2e-3, "mse"),
 }
 
 
-def seconds_per_epoch(name: str) -> float:
-    build, shape, batch_size, learning_rate = MODELS[name]
+def forward_macs(model: keras.Model) -> int:
+    """Multiply-adds of one image's forward pass through the dense, convolution, recurrent and quantiser layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            total += forward_macs(layer)  # a nested model: count its layers
+            continue
+        out = layer.output.shape
+        if isinstance(layer, keras.layers.TimeDistributed):
+            layer = layer.layer  # the same layer at every step; the step count comes from `out`
+        if isinstance(layer, keras.layers.Dense):
+            steps = int(np.prod(out[1:-1])) if len(out) > 2 else 1
+            total += steps * layer.kernel.shape[0] * layer.kernel.shape[1]
+        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose, keras.layers.Conv1D)):
+            kernel = layer.kernel.shape  # (*window, in, out) for Conv, (*window, out, in) for ConvTranspose
+            window = int(np.prod(kernel[:-2]))
+            positions = int(np.prod(layer.input.shape[1:-1] if isinstance(layer, keras.layers.Conv2DTranspose) else out[1:-1]))
+            total += positions * window * kernel[-2] * kernel[-1]
+        elif isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
+            gates = 4 if isinstance(layer, keras.layers.LSTM) else 3
+            steps, features = layer.input.shape[1], layer.input.shape[2]
+            total += steps * gates * (features + layer.units) * layer.units
+        elif isinstance(layer, VectorQuantizer):
+            total += int(np.prod(out[1:-1])) * layer.num_codes * layer.code_dim  # distances to every entry
+    return total
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """The backend's dense float32 matmul throughput on this CPU, GFLOP/s, best of ``repeats``."""
+    a = ops.convert_to_tensor(np.random.default_rng(0).normal(size=(n, n)).astype("float32"))
+    ops.convert_to_numpy(ops.matmul(a, a))  # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        ops.convert_to_numpy(ops.matmul(a, a))
+        best = min(best, time.perf_counter() - start)
+    return 2 * n**3 / best / 1e9
+
+
+def time_model(name: str) -> dict:
+    """Train one warm-up and TIMED_EPOCHS timed epochs: seconds per epoch (median, min, max) and GFLOP per epoch."""
+    build, shape, batch_size, learning_rate, loss = MODELS[name]
     keras.utils.set_random_seed(0)
     (x, _), _ = utils.load_dataset("mnist")
     x = x[:N_IMAGES].reshape((N_IMAGES, *shape))
     model = build()
-    is_vae = isinstance(model, VAE)
-    model.compile(optimizer=utils.cosine_adam(learning_rate, epochs=2, n_samples=N_IMAGES, batch_size=batch_size),
-                  loss=None if is_vae else "binary_crossentropy")
-    targets = None if is_vae else x
+    model.compile(optimizer=utils.cosine_adam(learning_rate, epochs=1 + TIMED_EPOCHS, n_samples=N_IMAGES,
+                                              batch_size=batch_size), loss=loss)
+    targets = None if loss is None else x
     model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)  # warm-up: compiles the step
-    start = time.perf_counter()
-    model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)
-    return time.perf_counter() - start
+    seconds = []
+    for _ in range(TIMED_EPOCHS):
+        start = time.perf_counter()
+        model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)
+        seconds.append(time.perf_counter() - start)
+    network = model.encoder if isinstance(model, VAE) else model
+    macs = forward_macs(network) + (forward_macs(model.decoder) if isinstance(model, VAE) else 0)
+    return {"median": round(float(np.median(seconds)), 2), "min": round(min(seconds), 2), "max": round(max(seconds), 2),
+            "gflop": round(3 * 2 * macs * N_IMAGES / 1e9, 1)}
 
 
 if __name__ == "__main__":
-    print(json.dumps({"backend": keras.backend.backend(),
-                      "seconds_per_epoch": {name: round(seconds_per_epoch(name), 1) for name in MODELS}}))
+    limit = matmul_gflops()
+    print(json.dumps({"backend": keras.backend.backend(), "matmul_gflops": round(limit, 1),
+                      "epochs": {name: time_model(name) for name in MODELS}}))
