@@ -38,7 +38,7 @@ def test_stderr_lines_reports_the_cell_and_first_line():
 
 
 def test_speed_table_has_a_column_per_measured_backend():
-    dense = {"tensorflow": {"median": 4.2, "min": 4.0, "max": 4.5, "gflop": 60.0},
+    dense = {"tensorflow": {"median": 4.2, "min": 4.0, "max": 4.5, "gflop": 60.0},  # times under 10 s: 2 decimals
              "jax": {"median": 3.0, "min": 2.9, "max": 3.1, "gflop": 60.0}}
     speed = {
         "seconds_per_epoch": {backend: {"dense AE (01)": epoch} for backend, epoch in dense.items()},
@@ -51,6 +51,27 @@ def test_speed_table_has_a_column_per_measured_backend():
     table = run_course.speed_table(speed)
     assert "| | tensorflow | jax |" in table
     # 60 GFLOP in 4.2 s is 14.3 GFLOP/s, 14% of 100; in 3.0 s, 20 GFLOP/s, 50% of 40
-    assert "| dense AE (01), 60 GFLOP per epoch | 4.2 s (4.0–4.5), 14% | 3.0 s (2.9–3.1), 50% |" in table
+    assert "| dense AE (01), 60 GFLOP per epoch | 4.20 s (4.00–4.50), 14% | 3.00 s (2.90–3.10), 50% |" in table
     assert "| dense float32 matmul (2048 x 2048), GFLOP/s | 100 | 40 |" in table
     assert "| all 11 notebooks in quick mode, minutes | 6.5 | – |" in table
+
+
+def test_training_flops_are_counted_per_layer_by_hand():
+    import keras
+    import pytest
+
+    import speed
+
+    # dense 784-128-32-128-784: the first layer (100,352 multiply-adds) costs 2x its forward pass, the rest 3x
+    assert speed.training_macs(speed.dense_ae()) == 2 * 784 * 128 + 3 * (128 * 32 + 32 * 128 + 128 * 784)
+    # convolutions count the positions where the kernel is applied: output positions for Conv2D, input
+    # positions for Conv2DTranspose
+    conv = [28 * 28 // 4 * 9 * 16, 49 * 9 * 16 * 32, 1568 * 64, 64 * 1568, 49 * 9 * 32 * 16, 196 * 9 * 16]
+    assert speed.training_macs(speed.conv_ae()) == 2 * conv[0] + 3 * sum(conv[1:])
+    # LSTM: 4 gates of (inputs + units) x units per step; TimeDistributed(Dense): the Dense at every step
+    lstm = [14 * 4 * (56 + 128) * 128, 128 * 32, 32 * 128, 14 * 4 * (128 + 128) * 128, 14 * 128 * 56]
+    assert speed.training_macs(speed.lstm_ae()) == 2 * lstm[0] + 3 * sum(lstm[1:])
+    assert speed.epoch_gflop(speed.dense_ae()) == pytest.approx(2 * speed.training_macs(speed.dense_ae()) * 54_000 / 1e9)
+    wrapped = keras.Sequential([keras.Input((5, 3)), keras.layers.Bidirectional(keras.layers.LSTM(4))])
+    with pytest.raises(NotImplementedError, match="Bidirectional"):
+        speed.training_macs(wrapped)

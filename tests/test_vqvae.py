@@ -237,6 +237,28 @@ def test_a_training_call_moves_each_chosen_entry_by_the_moving_average_of_its_ve
     assert np.all(np.abs(numpy(layer.codebook)[chosen] - codebook[chosen]).max(axis=1) > 0)
 
 
+def test_an_entry_never_chosen_keeps_a_finite_value_as_its_count_decays():
+    layer = ema_quantizer(decay=0.5)
+    z = np.broadcast_to(numpy(layer.codebook)[0], (2, 4, 4, D)).astype("float32")  # every vector picks entry 0
+    for _ in range(60):  # the other counts decay to 0.5**60, far below the smoothing's 1e-5
+        layer(z, training=True)
+    counts = numpy(layer.ema_counts)
+    assert counts[1:].max() < 1e-15
+    codebook = numpy(layer.codebook)
+    assert np.all(np.isfinite(codebook))
+    total = counts.sum()
+    smoothed = (counts + 1e-5) / (total + K * 1e-5) * total
+    np.testing.assert_allclose(codebook, numpy(layer.ema_sums) / smoothed[:, None], rtol=1e-4, atol=1e-6)
+
+
+def test_a_frozen_quantizer_keeps_its_codebook():
+    layer = ema_quantizer()
+    layer.trainable = False
+    before = numpy(layer.codebook).copy()
+    layer(vectors(), training=True)
+    np.testing.assert_array_equal(numpy(layer.codebook), before)
+
+
 def test_repeated_batches_pull_an_entry_to_the_mean_of_its_vectors():
     layer = ema_quantizer(decay=0.5)
     target = numpy(layer.codebook)[0] + 0.1
@@ -247,12 +269,19 @@ def test_repeated_batches_pull_an_entry_to_the_mean_of_its_vectors():
     np.testing.assert_allclose(numpy(layer.codebook)[0], target, rtol=1e-3, atol=1e-3)
 
 
-def test_set_entries_moves_the_entries_and_their_moving_averages():
+def test_set_entries_moves_the_chosen_entries_and_their_moving_averages_only():
     layer = ema_quantizer()
+    for _ in range(3):  # uneven counts, as after training
+        layer(vectors(), training=True)
+    counts, sums = numpy(layer.ema_counts).copy(), numpy(layer.ema_sums).copy()
     new = np.full((2, D), 3.0, "float32")
     layer.set_entries([1, 4], new)
     np.testing.assert_array_equal(numpy(layer.codebook)[[1, 4]], new)
-    np.testing.assert_allclose(numpy(layer.ema_sums) / numpy(layer.ema_counts)[:, None], numpy(layer.codebook), rtol=1e-6)
+    np.testing.assert_allclose(numpy(layer.ema_sums)[[1, 4]] / numpy(layer.ema_counts)[[1, 4], None], new, rtol=1e-6)
+    np.testing.assert_allclose(numpy(layer.ema_counts)[[1, 4]], counts.mean(), rtol=1e-6)
+    others = [0, 2, 3, 5]
+    np.testing.assert_array_equal(numpy(layer.ema_sums)[others], sums[others])
+    np.testing.assert_array_equal(numpy(layer.ema_counts)[others], counts[others])
     plain = quantizer()
     plain.set_entries([0], np.zeros((1, D)))
     np.testing.assert_array_equal(numpy(plain.codebook)[0], np.zeros(D))
@@ -272,7 +301,8 @@ def test_the_moving_average_quantizer_trains_in_fit_and_saves_and_loads(tmp_path
     restored = keras.saving.load_model(tmp_path / "vq.keras", compile=False)
     q = restored.get_layer("quantizer")
     assert q.decay == 0.9
-    np.testing.assert_array_equal(numpy(q.codebook), numpy(layer.codebook))
+    for name in ("codebook", "ema_counts", "ema_sums"):  # the running means survive, so training can go on
+        np.testing.assert_array_equal(numpy(getattr(q, name)), numpy(getattr(layer, name)))
     np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
 
 

@@ -9,11 +9,16 @@ MNIST training images a notebook fits on in full mode. Each model trains one
 warm-up epoch (which compiles or traces the step), then 3 timed epochs: the
 median and the range are reported.
 
-Each model's training work per epoch is counted from its layers: 2 FLOPs per
-multiply-add of the forward pass (dense, convolution and recurrent kernels; the
-quantiser's distances), times 3 for forward plus backward, times the images of
-an epoch. Elementwise work (activations, losses, the optimizer) is left out, so
-the count is a lower bound. The same process times a dense float32 matmul
+Each model's training work per epoch is counted from its layers, in
+multiply-adds of the dense, convolution and recurrent kernels and of the
+quantiser's distances, at 2 FLOPs each, times the images of an epoch. A layer
+costs 3 times its forward pass in training (forward, the gradient of its input,
+the gradient of its weights), the first weighted layer 2 times (its input, the
+image, needs no gradient), the quantiser 2 times (its distances, and the
+moving-average update; no gradient passes its argmin). The VAE's training step
+runs its encoder twice (once for the reconstruction, once more in its loss for
+the KL term), and both are counted. Elementwise work (activations, losses, the
+optimizer) is left out, so the count is a lower bound. The same process times a dense float32 matmul
 (2048 x 2048, best of 5) with the backend's ``keras.ops.matmul``: its FLOPs per
 second are the CPU's practical limit for this backend, and each model's
 achieved FLOPs per second are reported as a fraction of it.
@@ -107,31 +112,56 @@ MODELS = {
 }
 
 
-def forward_macs(model: keras.Model) -> int:
-    """Multiply-adds of one image's forward pass through the dense, convolution, recurrent and quantiser layers."""
+def layer_macs(layer: keras.layers.Layer) -> int:
+    """Multiply-adds of one image's forward pass through one layer (0 for layers without kernels)."""
+    if isinstance(layer, keras.layers.Bidirectional) or (
+            isinstance(layer, keras.layers.TimeDistributed) and not isinstance(layer.layer, keras.layers.Dense)):
+        inner = getattr(layer, "layer", None) or getattr(layer, "forward_layer", None)
+        raise NotImplementedError(f"no multiply-add count for {type(layer).__name__}({type(inner).__name__})")
+    out = layer.output.shape
+    if isinstance(layer, keras.layers.TimeDistributed):
+        layer = layer.layer  # a Dense at every step; the steps come from `out`
+    if isinstance(layer, keras.layers.Dense):
+        steps = int(np.prod(out[1:-1])) if len(out) > 2 else 1
+        return steps * layer.kernel.shape[0] * layer.kernel.shape[1]
+    if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose, keras.layers.Conv1D)):
+        kernel = layer.kernel.shape  # (*window, in, out) for Conv, (*window, out, in) for ConvTranspose
+        grid = layer.input.shape if isinstance(layer, keras.layers.Conv2DTranspose) else out  # where the kernel is applied
+        return int(np.prod(grid[1:-1])) * int(np.prod(kernel[:-2])) * kernel[-2] * kernel[-1]
+    if isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
+        gates = 4 if isinstance(layer, keras.layers.LSTM) else 3
+        steps, features = layer.input.shape[1], layer.input.shape[2]
+        return steps * gates * (features + layer.units) * layer.units
+    if isinstance(layer, VectorQuantizer):
+        return int(np.prod(out[1:-1])) * layer.num_codes * layer.code_dim  # distances to every entry
+    return 0
+
+
+def training_macs(model: keras.Model, *, first: bool = True) -> int:
+    """Multiply-adds of one image's training step (forward and backward) through ``model``'s layers, nested ones included.
+
+    ``first``: the model's first weighted layer reads the images (no input gradient).
+    """
     total = 0
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            total += forward_macs(layer)  # a nested model: count its layers
+            total += training_macs(layer, first=first)
+            first = first and total == 0
             continue
-        out = layer.output.shape
-        if isinstance(layer, keras.layers.TimeDistributed):
-            layer = layer.layer  # the same layer at every step; the step count comes from `out`
-        if isinstance(layer, keras.layers.Dense):
-            steps = int(np.prod(out[1:-1])) if len(out) > 2 else 1
-            total += steps * layer.kernel.shape[0] * layer.kernel.shape[1]
-        elif isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose, keras.layers.Conv1D)):
-            kernel = layer.kernel.shape  # (*window, in, out) for Conv, (*window, out, in) for ConvTranspose
-            window = int(np.prod(kernel[:-2]))
-            positions = int(np.prod(layer.input.shape[1:-1] if isinstance(layer, keras.layers.Conv2DTranspose) else out[1:-1]))
-            total += positions * window * kernel[-2] * kernel[-1]
-        elif isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
-            gates = 4 if isinstance(layer, keras.layers.LSTM) else 3
-            steps, features = layer.input.shape[1], layer.input.shape[2]
-            total += steps * gates * (features + layer.units) * layer.units
-        elif isinstance(layer, VectorQuantizer):
-            total += int(np.prod(out[1:-1])) * layer.num_codes * layer.code_dim  # distances to every entry
+        macs = layer_macs(layer)
+        factor = 2 if isinstance(layer, VectorQuantizer) or (first and macs) else 3
+        total += factor * macs
+        first = first and macs == 0
     return total
+
+
+def epoch_gflop(model: keras.Model) -> float:
+    """Training FLOPs of one epoch of N_IMAGES images, in GFLOP (2 FLOPs per multiply-add)."""
+    if isinstance(model, VAE):  # the encoder runs twice per step: in call and again in compute_loss
+        macs = 2 * training_macs(model.encoder) + training_macs(model.decoder, first=False)
+    else:
+        macs = training_macs(model)
+    return 2 * macs * N_IMAGES / 1e9
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -162,10 +192,8 @@ def time_model(name: str) -> dict:
         start = time.perf_counter()
         model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)
         seconds.append(time.perf_counter() - start)
-    network = model.encoder if isinstance(model, VAE) else model
-    macs = forward_macs(network) + (forward_macs(model.decoder) if isinstance(model, VAE) else 0)
     return {"median": round(float(np.median(seconds)), 2), "min": round(min(seconds), 2), "max": round(max(seconds), 2),
-            "gflop": round(3 * 2 * macs * N_IMAGES / 1e9, 1)}
+            "gflop": round(epoch_gflop(model), 1)}
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ class VectorQuantizer(keras.layers.Layer):
     - ``decay`` in (0, 1): by exponential moving averages, no gradient: in each
       training batch, entry k moves to the running mean of the encoder outputs
       assigned to it (``ema_counts`` and ``ema_sums`` hold the running counts
-      and sums; ``ema_counts`` gets Laplace smoothing so no count is zero).
+      and sums; the counts get Laplace smoothing when the entry is computed,
+      so that no entry divides by zero). A quantiser with ``trainable=False``
+      keeps its codebook.
 
     Introduced in notebook 10.
 
@@ -89,11 +91,13 @@ class VectorQuantizer(keras.layers.Layer):
         codebook = ops.convert_to_numpy(self.codebook).copy()
         codebook[indices] = vectors
         self.codebook.assign(codebook)
-        if self.decay is not None:  # a moved entry restarts with the average count, so that sums / counts = entry
+        if self.decay is not None:  # a moved entry restarts with the average count, so that its sums / count = entry
             counts = ops.convert_to_numpy(self.ema_counts).copy()
+            sums = ops.convert_to_numpy(self.ema_sums).copy()
             counts[indices] = counts.mean()
+            sums[indices] = vectors * counts[indices, None]  # the other entries' running means stay as they are
             self.ema_counts.assign(counts)
-            self.ema_sums.assign(codebook * counts[:, None])
+            self.ema_sums.assign(sums)
 
     def call(self, z, training=False):
         codes = self.codes(z)
@@ -104,7 +108,7 @@ class VectorQuantizer(keras.layers.Layer):
             self.add_loss(codebook_loss + self.beta * commitment_loss)
         else:
             self.add_loss(self.beta * commitment_loss)
-            if training:
+            if training and self.trainable:
                 self._update_codebook(ops.reshape(ops.stop_gradient(z), (-1, self.code_dim)), ops.reshape(codes, (-1,)))
         return z + ops.stop_gradient(z_q - z)  # forward: z_q; backward: the identity
 
