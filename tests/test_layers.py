@@ -4,7 +4,7 @@ import pytest
 import keras
 from keras import ops
 
-from utils.layers import ContractiveDense, KLSparsity, contractive_penalty
+from utils.layers import ContractiveDense, KLSparsity, TiedDense, contractive_penalty
 
 pytestmark = pytest.mark.keras_backend
 
@@ -143,3 +143,69 @@ def test_penalised_model_saves_and_loads_with_identical_outputs_and_losses(tmp_p
     np.testing.assert_array_equal(model.predict(x, verbose=0), restored.predict(x, verbose=0))
     # The penalties travel too: the same total loss, penalties included.
     assert restored.evaluate(x, x, verbose=0) == pytest.approx(model.evaluate(x, x, verbose=0), rel=1e-6)
+
+
+def tied_autoencoder(inputs=12, hidden=6, code=3):
+    """inputs -> hidden -> code -> hidden -> inputs, every decoder kernel the transposed encoder kernel."""
+    first = TiedDense(hidden, activation="relu", transpose_activation="sigmoid", name="tied_1")
+    second = TiedDense(code, transpose_activation="relu", name="tied_2")
+    x = keras.Input(shape=(inputs,))
+    outputs = first(second(second(first(x)), transpose=True), transpose=True)
+    return keras.Model(x, outputs, name="tied")
+
+
+def test_tied_dense_computes_both_directions_with_one_kernel():
+    layer = TiedDense(3, activation="relu", transpose_activation="sigmoid")
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    h = numpy(layer(x))
+    kernel, bias, transpose_bias = (numpy(w) for w in (layer.kernel, layer.bias, layer.transpose_bias))
+    np.testing.assert_allclose(h, np.maximum(x @ kernel + bias, 0), rtol=1e-5, atol=1e-6)
+    back = numpy(layer(h, transpose=True))
+    np.testing.assert_allclose(back, 1 / (1 + np.exp(-(h @ kernel.T + transpose_bias))), rtol=1e-5, atol=1e-6)
+    assert kernel.shape == (4, 3) and transpose_bias.shape == (4,) and len(layer.weights) == 3
+
+
+def test_tied_autoencoder_has_about_half_the_parameters_of_the_untied_one():
+    untied = keras.Sequential([keras.Input((12,)), *(keras.layers.Dense(n) for n in (6, 3, 6, 12))])
+    assert tied_autoencoder().count_params() == 12 * 6 + 6 * 3 + (6 + 3) + (6 + 12)
+    assert tied_autoencoder().count_params() < 0.6 * untied.count_params()
+
+
+def test_tied_model_trains_both_directions_and_saves_and_loads_with_the_tie_intact(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = tied_autoencoder()
+    x = np.random.default_rng(4).random((32, 12)).astype("float32")
+    kernel_before = numpy(model.get_layer("tied_1").kernel).copy()
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(x, x, epochs=2, batch_size=8, verbose=0)
+    assert not np.allclose(kernel_before, numpy(model.get_layer("tied_1").kernel))
+    model.save(tmp_path / "tied.keras")
+    restored = keras.saving.load_model(tmp_path / "tied.keras")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), restored.predict(x, verbose=0))
+    assert [w.path for w in restored.weights] == [
+        "tied_1/kernel", "tied_1/bias", "tied_1/transpose_bias", "tied_2/kernel", "tied_2/bias", "tied_2/transpose_bias"
+    ]
+    assert restored.get_layer("tied_1").get_config() == model.get_layer("tied_1").get_config()
+    assert len(restored.layers) == 3, "one input and two layers, each called twice"
+
+
+@pytest.mark.parametrize(
+    "units, error, match",
+    [(0, ValueError, "units must be a whole number >= 1, got 0"), (None, TypeError, "units must be a whole number >= 1")],
+)
+def test_tied_dense_rejects_bad_units(units, error, match):
+    with pytest.raises(error, match=match):
+        TiedDense(units)
+
+
+def test_tied_dense_refuses_a_transposed_call_before_its_forward_call():
+    with pytest.raises(ValueError, match="transpose=True before its forward call"):
+        TiedDense(3)(np.zeros((2, 3), "float32"), transpose=True)
+
+
+@pytest.mark.parametrize("transpose, width, match", [(False, 5, "forward call expects inputs of width 4"), (True, 4, "transposed call expects inputs of width 3")])
+def test_tied_dense_checks_the_input_width(transpose, width, match):
+    layer = TiedDense(3)
+    layer(np.zeros((2, 4), "float32"))
+    with pytest.raises(ValueError, match=match):
+        layer(np.zeros((2, width), "float32"), transpose=transpose)

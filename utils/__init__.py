@@ -4,9 +4,9 @@ Repeated plumbing lives here (data loading, noise, plots, metrics, the
 optimizer); the models and training calls stay in the notebooks. The custom
 Keras objects that a lesson teaches are defined in that lesson's notebook, in
 cells marked ``#| export utils.<module>``, and ``tools/export_lessons.py``
-writes them to ``utils.layers`` (sparsity and contractive penalties, notebooks
-02 and 04) and ``utils.vae`` (notebook 07), which later notebooks and the tests
-import.
+writes them to ``utils.layers`` (the tied layer, the sparsity and contractive
+penalties: notebooks 01, 02 and 04), ``utils.signals`` (06), ``utils.vae``
+(07) and the other lesson modules, which later notebooks and the tests import.
 
 Install with ``pip install -e .`` from the repository (Colab: ``pip install
 git+<repository URL>``). Import ``utils`` before Keras, as every notebook's
