@@ -156,13 +156,33 @@ def tied_autoencoder(inputs=12, hidden=6, code=3):
 
 def test_tied_dense_computes_both_directions_with_one_kernel():
     layer = TiedDense(3, activation="relu", transpose_activation="sigmoid")
-    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 4)).astype("float32")
+    layer(x)  # builds the weights
+    layer.bias.assign(rng.normal(size=3).astype("float32"))
+    layer.transpose_bias.assign(rng.normal(size=4).astype("float32"))
     h = numpy(layer(x))
     kernel, bias, transpose_bias = (numpy(w) for w in (layer.kernel, layer.bias, layer.transpose_bias))
     np.testing.assert_allclose(h, np.maximum(x @ kernel + bias, 0), rtol=1e-5, atol=1e-6)
     back = numpy(layer(h, transpose=True))
     np.testing.assert_allclose(back, 1 / (1 + np.exp(-(h @ kernel.T + transpose_bias))), rtol=1e-5, atol=1e-6)
-    assert kernel.shape == (4, 3) and transpose_bias.shape == (4,) and len(layer.weights) == 3
+    assert kernel.shape == (4, 3) and transpose_bias.shape == (4,) and len(layer.trainable_weights) == 3
+    assert np.abs(transpose_bias).min() > 0 and np.abs(numpy(layer.bias)).min() > 0  # the biases took part
+
+
+def test_tied_dense_transposed_call_trains_the_shared_kernel_and_its_own_bias():
+    keras.utils.set_random_seed(1)
+    layer = TiedDense(3, transpose_activation="sigmoid")
+    layer(np.zeros((1, 6), "float32"))  # the forward call sets the input width to 6
+    h = keras.Input(shape=(3,))
+    decoder = keras.Model(h, layer(h, transpose=True))  # uses only the transposed direction
+    before = [numpy(w).copy() for w in (layer.kernel, layer.bias, layer.transpose_bias)]
+    rng = np.random.default_rng(2)
+    decoder.compile(optimizer=keras.optimizers.SGD(0.5), loss="binary_crossentropy")
+    decoder.fit(rng.normal(size=(32, 3)).astype("float32"), rng.random((32, 6)).astype("float32"), epochs=2, verbose=0)
+    kernel, bias, transpose_bias = (numpy(w) for w in (layer.kernel, layer.bias, layer.transpose_bias))
+    assert not np.allclose(kernel, before[0]) and not np.allclose(transpose_bias, before[2])
+    np.testing.assert_array_equal(bias, before[1])  # the forward bias plays no part in the transposed call
 
 
 def test_tied_autoencoder_has_about_half_the_parameters_of_the_untied_one():
@@ -205,7 +225,9 @@ def test_tied_dense_refuses_a_transposed_call_before_its_forward_call():
 
 @pytest.mark.parametrize("transpose, width, match", [(False, 5, "forward call expects inputs of width 4"), (True, 4, "transposed call expects inputs of width 3")])
 def test_tied_dense_checks_the_input_width(transpose, width, match):
-    layer = TiedDense(3)
+    layer = TiedDense(3, name="tied")
     layer(np.zeros((2, 4), "float32"))
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(ValueError, match=f"^TiedDense 'tied': the {match}"):
         layer(np.zeros((2, width), "float32"), transpose=transpose)
+    with pytest.raises(ValueError, match=f"^TiedDense 'tied': the {match}"):  # and when a functional graph is built
+        layer(keras.Input(shape=(width,)), transpose=transpose)

@@ -19,6 +19,10 @@ class TiedDense(keras.layers.Layer):
     ``layer(h, transpose=True)``: (batch, units) -> (batch, inputs),
     ``transpose_activation(h @ W.T + b_t)``. ``W`` is (inputs, units); the
     two biases are separate. Call it forward first: that call sets ``inputs``.
+
+    Raises:
+        ValueError: a transposed call before the forward call, or an input
+            whose last axis is not ``inputs`` (forward) or ``units`` (transposed).
     """
 
     def __init__(self, units: int, activation=None, transpose_activation=None, **kwargs):
@@ -33,6 +37,13 @@ class TiedDense(keras.layers.Layer):
                 f"TiedDense '{self.name}' was called with transpose=True before its forward call. "
                 f"Call it forward first, layer(x), so that its kernel gets the input's width."
             )
+        if self.built:  # the first forward call sets the width; later calls must match it
+            expected = self.units if transpose else self.kernel.shape[0]
+            if isinstance(x.shape[-1], int) and x.shape[-1] != expected:
+                direction = "transposed" if transpose else "forward"
+                raise ValueError(
+                    f"TiedDense '{self.name}': the {direction} call expects inputs of width {expected}, got {x.shape[-1]}."
+                )
         return super().__call__(x, *args, transpose=transpose, **kwargs)
 
     def build(self, input_shape):
@@ -42,11 +53,6 @@ class TiedDense(keras.layers.Layer):
         self.transpose_bias = self.add_weight(shape=(inputs,), initializer="zeros", name="transpose_bias")
 
     def call(self, x, transpose=False):
-        width = x.shape[-1]
-        expected = self.units if transpose else self.kernel.shape[0]
-        if width is not None and width != expected:  # checked once, when the graph is built
-            direction = "transposed" if transpose else "forward"
-            raise ValueError(f"TiedDense '{self.name}': the {direction} call expects inputs of width {expected}, got {width}.")
         if transpose:
             return self.transpose_activation(ops.matmul(x, ops.transpose(self.kernel)) + self.transpose_bias)
         return self.activation(ops.matmul(x, self.kernel) + self.bias)

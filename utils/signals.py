@@ -20,6 +20,7 @@ def make_signals(n: int, length: int = 32, seed: int = 0) -> np.ndarray:
     """
     n = checks.positive_int("n", n)
     length = checks.positive_int("length", length, minimum=8, fix="Shorter signals cannot show 3 cycles.")
+    seed = checks.positive_int("seed", seed, minimum=0, fix="Pass a whole number >= 0: the same seed gives the same signals.")
     rng = np.random.default_rng(seed)
     t = np.linspace(0, 1, length, endpoint=False)
     signals = np.zeros((n, length))
