@@ -168,8 +168,6 @@ def update_readme(results: dict) -> None:
 
 def speed_cell(epoch: dict, matmul_gflops: float | None) -> str:
     """'2.7 s (2.6–2.8), 23%': median seconds per epoch, the range of the timed epochs, share of the matmul limit."""
-    if not isinstance(epoch, dict):  # a single number from an older measurement
-        return f"{epoch} s"
     digits = 2 if epoch["max"] < 10 else 1
     text = f"{epoch['median']:.{digits}f} s ({epoch['min']:.{digits}f}–{epoch['max']:.{digits}f})"
     if matmul_gflops:
@@ -186,8 +184,7 @@ def speed_table(speed: dict) -> str:
     for model, first in models.items():
         cells = [speed_cell(per_backend[b][model], limits.get(b)) if model in per_backend.get(b, {}) else "–"
                  for b in backends]
-        label = f"{model}, {first['gflop']:g} GFLOP per epoch" if isinstance(first, dict) else f"{model}, seconds per epoch"
-        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+        rows.append(f"| {model}, {first['gflop']:g} GFLOP per epoch | " + " | ".join(cells) + " |")
     if limits:
         cells = [f"{limits[b]:.0f}" if b in limits else "–" for b in backends]
         rows.append("| dense float32 matmul (2048 x 2048), GFLOP/s | " + " | ".join(cells) + " |")
