@@ -75,3 +75,19 @@ def test_training_flops_are_counted_per_layer_by_hand():
     wrapped = keras.Sequential([keras.Input((5, 3)), keras.layers.Bidirectional(keras.layers.LSTM(4))])
     with pytest.raises(NotImplementedError, match="Bidirectional"):
         speed.training_macs(wrapped)
+    # the VAEs: the encoder twice (call and loss), the decoder once; the conditional one reads image and label
+    cvae = speed.conditional_vae()
+    cvae_macs = 2 * (2 * 794 * 256 + 3 * 2 * 256 * 2) + 3 * (12 * 256 + 256 * 784)
+    assert speed.epoch_gflop(cvae) == pytest.approx(2 * cvae_macs * 54_000 / 1e9)
+    # the TopK SAE, a subclassed model: its encoder (first, 2x) and decoder (3x) kernels
+    assert speed.epoch_gflop(speed.topk_sae()) == pytest.approx(2 * (2 + 3) * 128 * 512 * 54_000 / 1e9)
+
+
+def test_speed_columns_with_the_fast_settings_are_named_and_explained():
+    dense = {"median": 1.5, "min": 1.4, "max": 1.6, "gflop": 60.0}
+    speed = {"seconds_per_epoch": {"tensorflow": {"dense AE (01)": dense}, "tensorflow + FAST": {"dense AE (01)": dense}},
+             "matmul_gflops": {"tensorflow": 100.0, "tensorflow + FAST": 100.0}, "epoch_images": 54000}
+    table = run_course.speed_table(speed)
+    assert "| | tensorflow | tensorflow + FAST |" in table
+    assert "Columns marked + FAST compile with the notebooks' `FAST` settings" in table
+    assert run_course.measure_speed("cpu", ["tensorflow + XLA"]) == 2  # an unknown column: nothing is timed

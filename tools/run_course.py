@@ -17,7 +17,7 @@ cell, names the notebook and the cell, and leaves that notebook untouched
 ``--repeat`` runs each notebook twice with the same seeds and fails unless
 both runs print the same metrics, value for value, at the precision the
 results cell prints them (wall-clock timings, named ``*minutes*`` or
-``*seconds*``, are left out). ``--speed`` times training epochs of five course
+``*seconds*``, are left out). ``--speed`` times training epochs of seven course
 models (``tools/speed.py``) on each installed backend and writes
 ``notebooks/speed.json``; a quick run of all notebooks records its minutes
 there too, per backend. Both refresh the speed table in README.md.
@@ -48,6 +48,8 @@ RESULTS = NOTEBOOKS / "results.json"
 SPEED = NOTEBOOKS / "speed.json"
 FAILED = ROOT / "failed_runs"  # git-ignored; outside the notebooks pytest collects
 BACKENDS = ("tensorflow", "jax", "torch")
+FAST = " + FAST"  # a speed-table column timed with the notebooks' FAST compile settings
+SPEED_COLUMNS = ("tensorflow", "tensorflow" + FAST, "jax", "jax" + FAST, "torch")
 README = ROOT / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
@@ -177,7 +179,7 @@ def speed_cell(epoch: dict, matmul_gflops: float | None) -> str:
 
 def speed_table(speed: dict) -> str:
     per_backend = speed.get("seconds_per_epoch", {})
-    backends = [b for b in BACKENDS if b in per_backend or b in speed.get("quick_minutes", {})]
+    backends = [b for b in SPEED_COLUMNS if b in per_backend or b in speed.get("quick_minutes", {})]
     rows = ["| | " + " | ".join(backends) + " |", "| --- |" + " ---: |" * len(backends)]
     models = next(iter(per_backend.values()), {})
     limits = speed.get("matmul_gflops", {})
@@ -193,8 +195,10 @@ def speed_table(speed: dict) -> str:
         n = speed.get("quick_notebooks", "the")  # how many notebooks the measured run had
         rows.append(f"| all {n} notebooks in quick mode, minutes | " + " | ".join(cells) + " |")
     how = "`python tools/run_course.py --speed`" + (" and `--quick`" if speed.get("quick_minutes") else "")
+    fast = (f" Columns marked{FAST} compile with the notebooks' `FAST` settings (`steps_per_execution=16`, "
+            "`jit_compile=True`), the others with Keras's defaults." if any(FAST in b for b in backends) else "")
     note = (f"\nMeasured with {how} on {speed.get('cpu', 'this CPU')}; "
-            f"one epoch = {speed.get('epoch_images', 54000):,} MNIST images. Each model cell: median seconds per "
+            f"one epoch = {speed.get('epoch_images', 54000):,} MNIST images.{fast} Each model cell: median seconds per "
             f"epoch of {speed.get('timed_epochs', 3)} epochs timed after a warm-up epoch, their range, and the "
             "model's achieved FLOPs per second as a share of the backend's dense matmul throughput measured in the "
             "same process (the training FLOPs count only the dense, convolution, recurrent and quantiser "
@@ -211,29 +215,37 @@ def save_speed(update: dict) -> None:
     replace_between(SPEED_START, SPEED_END, speed_table(speed))
 
 
-def measure_speed(cpu: str) -> int:
-    """Run tools/speed.py once per installed backend, in a fresh process each."""
+def measure_speed(cpu: str, columns: list[str] | None = None) -> int:
+    """Run tools/speed.py once per column (installed backend, with or without FAST), in a fresh process each.
+
+    ``columns``: only these (e.g. ``["tensorflow + FAST"]``); the table keeps the other columns' last timings.
+    """
     import importlib.util
 
+    unknown = sorted(set(columns or ()) - set(SPEED_COLUMNS))
+    if unknown:
+        print(f"No speed column {unknown}; the columns are {list(SPEED_COLUMNS)}.", file=sys.stderr)
+        return 2
     timings, limits = {}, {}
-    for backend in BACKENDS:
+    for column in columns or SPEED_COLUMNS:
+        backend = column.removesuffix(FAST)
         if importlib.util.find_spec(backend) is None:
             print(f"{backend}: not installed, skipped (pip install -r requirements-backends.txt)")
             continue
-        print(f"{backend}: timing ...", flush=True)
+        print(f"{column}: timing ...", flush=True)
         env = {**os.environ, "KERAS_BACKEND": backend}
-        done = subprocess.run([sys.executable, str(ROOT / "tools" / "speed.py")], env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "speed.py"), *(["--fast"] if FAST in column else [])],
+                              env=env, capture_output=True, text=True)
         if done.returncode != 0:
             print(done.stderr[-2000:], file=sys.stderr)
             return 1
         measured = json.loads(done.stdout.strip().splitlines()[-1])
-        timings[backend], limits[backend] = measured["epochs"], measured["matmul_gflops"]
-        print(f"  {timings[backend]}; matmul {limits[backend]} GFLOP/s")
-    from speed import N_IMAGES, TIMED_EPOCHS
+        timings[column], limits[column] = measured["epochs"], measured["matmul_gflops"]
+        print(f"  {timings[column]}; matmul {limits[column]} GFLOP/s", flush=True)
+        from speed import N_IMAGES, TIMED_EPOCHS
 
-    save_speed({"seconds_per_epoch": timings, "matmul_gflops": limits, "cpu": cpu, "epoch_images": N_IMAGES,
-                "timed_epochs": TIMED_EPOCHS})
+        save_speed({"seconds_per_epoch": {column: timings[column]}, "matmul_gflops": {column: limits[column]},
+                    "cpu": cpu, "epoch_images": N_IMAGES, "timed_epochs": TIMED_EPOCHS})  # each column as it is done
     print(f"Updated {README.name} and {SPEED.relative_to(ROOT)}.")
     return 0
 
@@ -261,12 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="quick mode; outputs are not saved")
     parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=BACKENDS)
     parser.add_argument("--repeat", action="store_true", help="run twice and check the metrics match; saves nothing")
-    parser.add_argument("--speed", action="store_true", help="time 3 epochs of five models on every backend")
+    parser.add_argument("--speed", action="store_true",
+                        help="time 3 epochs of seven models on every backend (the prefixes pick speed columns instead)")
     args = parser.parse_args(argv)
     cpu = f"{os.cpu_count()} CPU cores ({platform.machine()})"
     if args.speed:
         sys.path.insert(0, str(ROOT / "tools"))
-        return measure_speed(cpu)
+        return measure_speed(cpu, args.prefixes)
 
     paths = all_paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
     if args.prefixes:

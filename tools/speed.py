@@ -1,11 +1,16 @@
 """Seconds per training epoch of five course models on the current Keras backend, against the CPU's limit.
 
-    KERAS_BACKEND=jax python tools/speed.py   # prints one JSON object
+    KERAS_BACKEND=jax python tools/speed.py          # prints one JSON object
+    KERAS_BACKEND=jax python tools/speed.py --fast   # with the notebooks' FAST settings
 
 Run for every installed backend by ``python tools/run_course.py --speed``. The
 models are those of notebooks 01 (dense), 05 (convolutional), 06 (LSTM over
-pairs of image rows), 07 (VAE) and 10 (VQ-VAE), trained as there on the 54,000
-MNIST training images a notebook fits on in full mode. Each model trains one
+pairs of image rows), 07 (VAE), 09 (conditional VAE), 10 (VQ-VAE) and 13 (TopK
+sparse autoencoder), trained as there on the 54,000 MNIST training images a
+notebook fits on in full mode (the sparse autoencoder on 54,000 activation
+vectors of 128 values). Without ``--fast`` every model compiles with Keras's
+defaults; with it, with the ``FAST`` settings of the notebooks' setup cells
+(``steps_per_execution=16, jit_compile=True``; TensorFlow and JAX only). Each model trains one
 warm-up epoch (which compiles or traces the step), then 3 timed epochs: the
 median and the range are reported.
 
@@ -17,7 +22,9 @@ the gradient of its weights), the first weighted layer 2 times (its input, the
 image, needs no gradient), the quantiser 2 times (its distances, and the
 moving-average update; no gradient passes its argmin). The VAE's training step
 runs its encoder twice (once for the reconstruction, once more in its loss for
-the KL term), and both are counted. Elementwise work (activations, losses, the
+the KL term), and both are counted; the conditional VAE's step also runs its
+decoder forward once more (uncounted), and the sparse autoencoder's auxiliary
+loss is uncounted too. Elementwise work (activations, losses, the
 optimizer) is left out, so the count is a lower bound. The same process times a dense float32 matmul
 (2048 x 2048, best of 5) with the backend's ``keras.ops.matmul``: its FLOPs per
 second are the CPU's practical limit for this backend, and each model's
@@ -42,6 +49,8 @@ import numpy as np  # noqa: E402
 import utils  # noqa: E402
 from keras import ops  # noqa: E402
 
+from utils.cvae import ConditionalVAE  # noqa: E402
+from utils.sae import SparseAutoencoder  # noqa: E402
 from utils.vae import VAE, Sampling  # noqa: E402
 from utils.vqvae import VectorQuantizer  # noqa: E402
 
@@ -102,13 +111,32 @@ def vq_vae() -> keras.Model:
     ], name="vqvae")
 
 
+def conditional_vae() -> keras.Model:
+    """784+10 -> 256 -> 2-D code, decoder 2+10 -> 256 -> 784, both given the one-hot label (notebook 09)."""
+    images, labels = keras.Input((28, 28, 1)), keras.Input((10,))
+    h = keras.layers.Dense(256, activation="relu")(keras.layers.Concatenate()([keras.layers.Flatten()(images), labels]))
+    z_mean, z_log_var = keras.layers.Dense(2)(h), keras.layers.Dense(2)(h)
+    encoder = keras.Model([images, labels], [z_mean, z_log_var, Sampling(seed=0)([z_mean, z_log_var])])
+    z, labels = keras.Input((2,)), keras.Input((10,))
+    h = keras.layers.Dense(256, activation="relu")(keras.layers.Concatenate()([z, labels]))
+    pixels = keras.layers.Reshape((28, 28, 1))(keras.layers.Dense(784, activation="sigmoid")(h))
+    return ConditionalVAE(encoder, keras.Model([z, labels], pixels), name="cvae")
+
+
+def topk_sae() -> keras.Model:
+    """TopK sparse autoencoder, 128 -> 512 latents (k = 16) -> 128, with the auxiliary loss (notebook 13)."""
+    return SparseAutoencoder(128, 512, k=16, aux_k=32, aux_coef=1 / 32, dead_after=50, name="sae")
+
+
 # name: (builder, input shape, batch size, learning rate, loss)
 MODELS = {
     "dense AE (01)": (dense_ae, (784,), 128, 2e-3, "binary_crossentropy"),
     "conv AE (05)": (conv_ae, (28, 28, 1), 128, 2e-3, "binary_crossentropy"),
     "LSTM rows AE (06)": (lstm_ae, (14, 56), 32, 3e-3, "binary_crossentropy"),
     "VAE (07)": (vae, (784,), 128, 1e-3, None),
+    "conditional VAE (09)": (conditional_vae, (28, 28, 1), 128, 2e-3, None),
     "VQ-VAE (10)": (vq_vae, (28, 28, 1), 128, 2e-3, "mse"),
+    "TopK SAE (13)": (topk_sae, (128,), 512, 4e-3, "mse"),
 }
 
 
@@ -159,6 +187,9 @@ def epoch_gflop(model: keras.Model) -> float:
     """Training FLOPs of one epoch of N_IMAGES images, in GFLOP (2 FLOPs per multiply-add)."""
     if isinstance(model, VAE):  # the encoder runs twice per step: in call and again in compute_loss
         macs = 2 * training_macs(model.encoder) + training_macs(model.decoder, first=False)
+    elif isinstance(model, SparseAutoencoder):  # a subclassed model: its two Dense kernels, counted directly
+        encoder, decoder = model.encoder.kernel.shape, model.decoder.kernel.shape
+        macs = 2 * encoder[0] * encoder[1] + 3 * decoder[0] * decoder[1]
     else:
         macs = training_macs(model)
     return 2 * macs * N_IMAGES / 1e9
@@ -176,15 +207,25 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / best / 1e9
 
 
-def time_model(name: str) -> dict:
+def fast_settings(fast: bool) -> dict:
+    """The notebooks' ``FAST`` compile settings (TensorFlow and JAX), or Keras's defaults."""
+    if not fast or keras.backend.backend() == "torch":
+        return {}
+    return {"steps_per_execution": 16, "jit_compile": True}
+
+
+def time_model(name: str, fast: bool = False) -> dict:
     """Train one warm-up and TIMED_EPOCHS timed epochs: seconds per epoch (median, min, max) and GFLOP per epoch."""
     build, shape, batch_size, learning_rate, loss = MODELS[name]
     keras.utils.set_random_seed(0)
-    (x, _), _ = utils.load_dataset("mnist")
-    x = x[:N_IMAGES].reshape((N_IMAGES, *shape))
+    (x, labels), _ = utils.load_dataset("mnist")
+    x = x[:N_IMAGES].reshape((N_IMAGES, *shape)) if shape != (128,) else (
+        np.random.default_rng(0).normal(size=(N_IMAGES, 128)).astype("float32"))  # the SAE: stand-in activations
+    if build is conditional_vae:
+        x = [x, keras.utils.to_categorical(labels[:N_IMAGES], 10).astype("float32")]
     model = build()
     model.compile(optimizer=utils.cosine_adam(learning_rate, epochs=1 + TIMED_EPOCHS, n_samples=N_IMAGES,
-                                              batch_size=batch_size), loss=loss)
+                                              batch_size=batch_size), loss=loss, **fast_settings(fast))
     targets = None if loss is None else x
     model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)  # warm-up: compiles the step
     seconds = []
@@ -197,6 +238,7 @@ def time_model(name: str) -> dict:
 
 
 if __name__ == "__main__":
+    fast = "--fast" in sys.argv[1:]
     limit = matmul_gflops()
-    print(json.dumps({"backend": keras.backend.backend(), "matmul_gflops": round(limit, 1),
-                      "epochs": {name: time_model(name) for name in MODELS}}))
+    print(json.dumps({"backend": keras.backend.backend(), "fast": fast, "matmul_gflops": round(limit, 1),
+                      "epochs": {name: time_model(name, fast) for name in MODELS}}))
