@@ -202,8 +202,10 @@ def speed_table(speed: dict) -> str:
             f"epoch of {speed.get('timed_epochs', 3)} epochs timed after a warm-up epoch, their range, and the "
             "model's achieved FLOPs per second as a share of the backend's dense matmul throughput measured in the "
             "same process (the training FLOPs count only the dense, convolution, recurrent and quantiser "
-            "multiply-adds, so the shares are lower bounds; the VAE's count includes its encoder twice, as its training step "
-            "runs it, and a compiler that merges the two runs makes its share an overestimate).\n")
+            "multiply-adds, so the shares are lower bounds; the VAEs' counts include the encoder twice, as their training step "
+            "runs it, and a compiler that merges the two runs makes their share an overestimate; the conditional VAE's "
+            "step also runs its decoder once more, uncounted; the sparse autoencoder is timed on 54,000 random vectors "
+            "of 128 values).\n")
     return "\n".join(rows) + "\n" + note
 
 
