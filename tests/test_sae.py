@@ -1,4 +1,4 @@
-"""The sparse autoencoder of notebook 13 (utils.sae): TopK, the SAE's losses, saving and loading."""
+"""The sparse autoencoder of notebook 14 (utils.sae): TopK, the SAE's losses, saving and loading."""
 
 import numpy as np
 import pytest

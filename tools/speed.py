@@ -1,11 +1,11 @@
-"""Seconds per training epoch of five course models on the current Keras backend, against the CPU's limit.
+"""Seconds per training epoch of seven course models on the current Keras backend, against the CPU's limit.
 
     KERAS_BACKEND=jax python tools/speed.py          # prints one JSON object
     KERAS_BACKEND=jax python tools/speed.py --fast   # with the notebooks' FAST settings
 
 Run for every installed backend by ``python tools/run_course.py --speed``. The
 models are those of notebooks 01 (dense), 05 (convolutional), 06 (LSTM over
-pairs of image rows), 07 (VAE), 09 (conditional VAE), 10 (VQ-VAE) and 13 (TopK
+pairs of image rows), 07 (VAE), 09 (conditional VAE), 10 (VQ-VAE) and 14 (TopK
 sparse autoencoder), trained as there on the 54,000 MNIST training images a
 notebook fits on in full mode (the sparse autoencoder on 54,000 activation
 vectors of 128 values). Without ``--fast`` every model compiles with Keras's
@@ -124,7 +124,7 @@ def conditional_vae() -> keras.Model:
 
 
 def topk_sae() -> keras.Model:
-    """TopK sparse autoencoder, 128 -> 512 latents (k = 16) -> 128, with the auxiliary loss (notebook 13)."""
+    """TopK sparse autoencoder, 128 -> 512 latents (k = 16) -> 128, with the auxiliary loss (notebook 14)."""
     return SparseAutoencoder(128, 512, k=16, aux_k=32, aux_coef=1 / 32, dead_after=50, name="sae")
 
 
@@ -136,7 +136,7 @@ MODELS = {
     "VAE (07)": (vae, (784,), 128, 1e-3, None),
     "conditional VAE (09)": (conditional_vae, (28, 28, 1), 128, 2e-3, None),
     "VQ-VAE (10)": (vq_vae, (28, 28, 1), 128, 2e-3, "mse"),
-    "TopK SAE (13)": (topk_sae, (128,), 512, 4e-3, "mse"),
+    "TopK SAE (14)": (topk_sae, (128,), 512, 4e-3, "mse"),
 }
 
 
