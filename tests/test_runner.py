@@ -81,6 +81,12 @@ def test_training_flops_are_counted_per_layer_by_hand():
     assert speed.epoch_gflop(cvae) == pytest.approx(2 * cvae_macs * 54_000 / 1e9)
     # the TopK SAE, a subclassed model: its encoder (first, 2x) and decoder (3x) kernels
     assert speed.epoch_gflop(speed.topk_sae()) == pytest.approx(2 * (2 + 3) * 128 * 512 * 54_000 / 1e9)
+    # the masked autoencoder: attention = 4 projections of 64 x 64 per token + scores and weighted values
+    # (heads x tokens^2 x (16 + 16)); the encoder sees 4 tokens, the decoder all 16
+    def block(tokens):
+        return tokens * 4 * 64 * 64 + 4 * tokens * tokens * 32 + 2 * tokens * 64 * 128
+    mae = 4 * 49 * 64 + 3 * block(4) + 4 * 64 * 64 + block(16) + 16 * 64 * 49
+    assert speed.training_macs(speed.masked_ae()) == 3 * mae - 4 * 49 * 64  # the patch embedding reads pixels: 2x
 
 
 def test_speed_columns_with_the_fast_settings_are_named_and_explained():

@@ -17,7 +17,7 @@ cell, names the notebook and the cell, and leaves that notebook untouched
 ``--repeat`` runs each notebook twice with the same seeds and fails unless
 both runs print the same metrics, value for value, at the precision the
 results cell prints them (wall-clock timings, named ``*minutes*`` or
-``*seconds*``, are left out). ``--speed`` times training epochs of seven course
+``*seconds*``, are left out). ``--speed`` times training epochs of eight course
 models (``tools/speed.py``) on each installed backend and writes
 ``notebooks/speed.json``; a quick run of all notebooks records its minutes
 there too, per backend. Both refresh the speed table in README.md.
@@ -201,7 +201,7 @@ def speed_table(speed: dict) -> str:
             f"one epoch = {speed.get('epoch_images', 54000):,} MNIST images.{fast} Each model cell: median seconds per "
             f"epoch of {speed.get('timed_epochs', 3)} epochs timed after a warm-up epoch, their range, and the "
             "model's achieved FLOPs per second as a share of the backend's dense matmul throughput measured in the "
-            "same process (the training FLOPs count only the dense, convolution, recurrent and quantiser "
+            "same process (the training FLOPs count only the dense, convolution, recurrent, attention and quantiser "
             "multiply-adds, so the shares are lower bounds; the VAEs' counts include the encoder twice, as their training step "
             "runs it, and a compiler that merges the two runs makes their share an overestimate; the conditional VAE's "
             "step also runs its decoder once more, uncounted; the sparse autoencoder is timed on 54,000 random vectors "
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=BACKENDS)
     parser.add_argument("--repeat", action="store_true", help="run twice and check the metrics match; saves nothing")
     parser.add_argument("--speed", action="store_true",
-                        help="time 3 epochs of seven models on every backend (the prefixes pick speed columns instead)")
+                        help="time 3 epochs of eight models on every backend (the prefixes pick speed columns instead)")
     args = parser.parse_args(argv)
     cpu = f"{os.cpu_count()} CPU cores ({platform.machine()})"
     if args.speed:

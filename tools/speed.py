@@ -1,13 +1,13 @@
-"""Seconds per training epoch of seven course models on the current Keras backend, against the CPU's limit.
+"""Seconds per training epoch of eight course models on the current Keras backend, against the CPU's limit.
 
     KERAS_BACKEND=jax python tools/speed.py          # prints one JSON object
     KERAS_BACKEND=jax python tools/speed.py --fast   # with the notebooks' FAST settings
 
 Run for every installed backend by ``python tools/run_course.py --speed``. The
 models are those of notebooks 01 (dense), 05 (convolutional), 06 (LSTM over
-pairs of image rows), 07 (VAE), 09 (conditional VAE), 10 (VQ-VAE) and 14 (TopK
-sparse autoencoder), trained as there on the 54,000 MNIST training images a
-notebook fits on in full mode (the sparse autoencoder on 54,000 activation
+pairs of image rows), 07 (VAE), 09 (conditional VAE), 10 (VQ-VAE), 13 (masked
+autoencoder, pretraining) and 14 (TopK sparse autoencoder), trained as there on
+54,000 MNIST training images (the sparse autoencoder on 54,000 activation
 vectors of 128 values). Without ``--fast`` every model compiles with Keras's
 defaults; with it, with the ``FAST`` settings of the notebooks' setup cells
 (``steps_per_execution=16, jit_compile=True``; TensorFlow and JAX only). Each model trains one
@@ -15,8 +15,9 @@ warm-up epoch (which compiles or traces the step), then 3 timed epochs: the
 median and the range are reported.
 
 Each model's training work per epoch is counted from its layers, in
-multiply-adds of the dense, convolution and recurrent kernels and of the
-quantiser's distances, at 2 FLOPs each, times the images of an epoch. A layer
+multiply-adds of the dense, convolution and recurrent kernels, of attention
+(its four projections, the query-key scores and the weighted sum of the values)
+and of the quantiser's distances, at 2 FLOPs each, times the images of an epoch. A layer
 costs 3 times its forward pass in training (forward, the gradient of its input,
 the gradient of its weights), the first weighted layer 2 times (its input, the
 image, needs no gradient), the quantiser 2 times (its distances, and the
@@ -50,6 +51,8 @@ import utils  # noqa: E402
 from keras import ops  # noqa: E402
 
 from utils.cvae import ConditionalVAE  # noqa: E402
+from utils.mae import GatherPatches, InsertMaskTokens, KeepVisible, Patchify, PositionEmbedding, RandomPatchMask  # noqa: E402
+from utils.mae import transformer_block  # noqa: E402
 from utils.sae import SparseAutoencoder  # noqa: E402
 from utils.vae import VAE, Sampling  # noqa: E402
 from utils.vqvae import VectorQuantizer  # noqa: E402
@@ -123,6 +126,25 @@ def conditional_vae() -> keras.Model:
     return ConditionalVAE(encoder, keras.Model([z, labels], pixels), name="cvae")
 
 
+def masked_ae() -> keras.Model:
+    """16 patches of 7x7, 12 hidden; encoder 3 blocks of width 64 (4 heads) on the 4 visible, decoder 1 block of 64 (notebook 13).
+
+    One functional graph (the notebook nests an encoder and a decoder model), so every layer's token count is known.
+    Input (batch, 28, 28); output (batch, 16, 49), the hidden patches predicted and the visible ones copied.
+    """
+    images = keras.Input((28, 28))
+    patches = Patchify(7)(images)
+    visible, hidden = RandomPatchMask(0.75, seed=0)(patches)
+    x = keras.layers.Dense(64)(GatherPatches()(patches, visible))
+    x = PositionEmbedding(16)(x, visible)
+    for i in range(3):
+        x = transformer_block(x, 4, 128, name=f"encoder_block{i + 1}")
+    x = keras.layers.Dense(64)(keras.layers.LayerNormalization(epsilon=1e-6)(x))
+    x = PositionEmbedding(16)(InsertMaskTokens()(x, visible, hidden))
+    x = keras.layers.LayerNormalization(epsilon=1e-6)(transformer_block(x, 4, 128, name="decoder_block1"))
+    return keras.Model(images, KeepVisible()(keras.layers.Dense(49)(x), patches, hidden), name="mae")
+
+
 def topk_sae() -> keras.Model:
     """TopK sparse autoencoder, 128 -> 512 latents (k = 16) -> 128, with the auxiliary loss (notebook 14)."""
     return SparseAutoencoder(128, 512, k=16, aux_k=32, aux_coef=1 / 32, dead_after=50, name="sae")
@@ -136,6 +158,7 @@ MODELS = {
     "VAE (07)": (vae, (784,), 128, 1e-3, None),
     "conditional VAE (09)": (conditional_vae, (28, 28, 1), 128, 2e-3, None),
     "VQ-VAE (10)": (vq_vae, (28, 28, 1), 128, 2e-3, "mse"),
+    "masked AE (13)": (masked_ae, (28, 28), 256, 2e-3, "mse"),
     "TopK SAE (14)": (topk_sae, (128,), 512, 4e-3, "mse"),
 }
 
@@ -146,6 +169,8 @@ def layer_macs(layer: keras.layers.Layer) -> int:
             isinstance(layer, keras.layers.TimeDistributed) and not isinstance(layer.layer, keras.layers.Dense)):
         inner = getattr(layer, "layer", None) or getattr(layer, "forward_layer", None)
         raise NotImplementedError(f"no multiply-add count for {type(layer).__name__}({type(inner).__name__})")
+    if isinstance(layer.output, (list, tuple)):  # several outputs (a mask's positions): no kernel
+        return 0
     out = layer.output.shape
     if isinstance(layer, keras.layers.TimeDistributed):
         layer = layer.layer  # a Dense at every step; the steps come from `out`
@@ -160,6 +185,12 @@ def layer_macs(layer: keras.layers.Layer) -> int:
         gates = 4 if isinstance(layer, keras.layers.LSTM) else 3
         steps, features = layer.input.shape[1], layer.input.shape[2]
         return steps * gates * (features + layer.units) * layer.units
+    if isinstance(layer, keras.layers.MultiHeadAttention):  # self-attention over `tokens` tokens
+        tokens = out[1]
+        heads, key_dim, value_dim = layer.num_heads, layer.key_dim, layer.value_dim or layer.key_dim
+        projections = sum(int(np.prod(d.kernel.shape)) for d in
+                          (layer._query_dense, layer._key_dense, layer._value_dense, layer._output_dense))
+        return tokens * projections + heads * tokens * tokens * (key_dim + value_dim)  # scores, weighted values
     if isinstance(layer, VectorQuantizer):
         return int(np.prod(out[1:-1])) * layer.num_codes * layer.code_dim  # distances to every entry
     return 0
@@ -221,12 +252,15 @@ def time_model(name: str, fast: bool = False) -> dict:
     (x, labels), _ = utils.load_dataset("mnist")
     x = x[:N_IMAGES].reshape((N_IMAGES, *shape)) if shape != (128,) else (
         np.random.default_rng(0).normal(size=(N_IMAGES, 128)).astype("float32"))  # the SAE: stand-in activations
+    targets = x
     if build is conditional_vae:
         x = [x, keras.utils.to_categorical(labels[:N_IMAGES], 10).astype("float32")]
     model = build()
     model.compile(optimizer=utils.cosine_adam(learning_rate, epochs=1 + TIMED_EPOCHS, n_samples=N_IMAGES,
                                               batch_size=batch_size), loss=loss, **fast_settings(fast))
-    targets = None if loss is None else x
+    if build is masked_ae:
+        targets = ops.convert_to_numpy(Patchify(7)(x))  # (n, 16, 49): the patches the model predicts
+    targets = None if loss is None else targets
     model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)  # warm-up: compiles the step
     seconds = []
     for _ in range(TIMED_EPOCHS):
