@@ -97,3 +97,22 @@ def test_speed_columns_with_the_fast_settings_are_named_and_explained():
     assert "| | tensorflow | tensorflow + FAST |" in table
     assert "Columns marked + FAST compile with the notebooks' `FAST` settings" in table
     assert run_course.measure_speed("cpu", ["tensorflow + XLA"]) == 2  # an unknown column: nothing is timed
+
+
+def test_the_tf_data_column_is_explained_and_its_dataset_covers_the_arrays():
+    import numpy as np
+
+    import speed
+
+    dense = {"median": 1.0, "min": 0.9, "max": 1.1, "gflop": 60.0}
+    table = run_course.speed_table({"seconds_per_epoch": {"tensorflow + FAST + tf.data": {"dense AE (01)": dense}}})
+    assert "| | tensorflow + FAST + tf.data |" in table
+    assert "The column marked + tf.data feeds each model from a `tf.data.Dataset`" in table
+    x = np.arange(10, dtype="float32").reshape(5, 2)
+    batches = list(speed.tf_dataset(x, x, batch_size=2).as_numpy_iterator())
+    assert [len(b[0]) for b in batches] == [2, 2, 1]  # every row once, the last batch partial
+    seen = np.concatenate([b[0] for b in batches])
+    assert sorted(seen[:, 0].tolist()) == [0, 2, 4, 6, 8]
+    assert all(np.array_equal(b[0], b[1]) for b in batches)  # inputs and targets stay paired
+    (only_inputs,) = next(speed.tf_dataset([x, x[:, :1]], None, batch_size=5).as_numpy_iterator())
+    assert len(only_inputs) == 2  # a model with two inputs and no target gets ((inputs, labels),)

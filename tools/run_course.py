@@ -49,7 +49,8 @@ SPEED = NOTEBOOKS / "speed.json"
 FAILED = ROOT / "failed_runs"  # git-ignored; outside the notebooks pytest collects
 BACKENDS = ("tensorflow", "jax", "torch")
 FAST = " + FAST"  # a speed-table column timed with the notebooks' FAST compile settings
-SPEED_COLUMNS = ("tensorflow", "tensorflow" + FAST, "jax", "jax" + FAST, "torch")
+TF_DATA = " + tf.data"  # a speed-table column fed from a cached, shuffled tf.data.Dataset instead of NumPy arrays
+SPEED_COLUMNS = ("tensorflow", "tensorflow" + FAST, "tensorflow" + FAST + TF_DATA, "jax", "jax" + FAST, "torch")
 README = ROOT / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 SPEED_START, SPEED_END = "<!-- speed:start -->", "<!-- speed:end -->"
@@ -197,6 +198,9 @@ def speed_table(speed: dict) -> str:
     how = "`python tools/run_course.py --speed`" + (" and `--quick`" if speed.get("quick_minutes") else "")
     fast = (f" Columns marked{FAST} compile with the notebooks' `FAST` settings (`steps_per_execution=16`, "
             "`jit_compile=True`), the others with Keras's defaults." if any(FAST in b for b in backends) else "")
+    if any(TF_DATA in b for b in backends):
+        fast += (f" The column marked{TF_DATA} feeds each model from a `tf.data.Dataset` of the same arrays (cached, "
+                 "shuffled every epoch, batched, prefetched) instead of the NumPy arrays that the notebooks pass to `fit`.")
     note = (f"\nMeasured with {how} on {speed.get('cpu', 'this CPU')}; "
             f"one epoch = {speed.get('epoch_images', 54000):,} MNIST images.{fast} Each model cell: median seconds per "
             f"epoch of {speed.get('timed_epochs', 3)} epochs timed after a warm-up epoch, their range, and the "
@@ -230,13 +234,14 @@ def measure_speed(cpu: str, columns: list[str] | None = None) -> int:
         return 2
     timings, limits = {}, {}
     for column in columns or SPEED_COLUMNS:
-        backend = column.removesuffix(FAST)
+        backend = column.split(" + ")[0]
         if importlib.util.find_spec(backend) is None:
             print(f"{backend}: not installed, skipped (pip install -r requirements-backends.txt)")
             continue
         print(f"{column}: timing ...", flush=True)
         env = {**os.environ, "KERAS_BACKEND": backend}
-        done = subprocess.run([sys.executable, str(ROOT / "tools" / "speed.py"), *(["--fast"] if FAST in column else [])],
+        flags = [*(["--fast"] if FAST in column else []), *(["--tf-data"] if TF_DATA in column else [])]
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "speed.py"), *flags],
                               env=env, capture_output=True, text=True)
         if done.returncode != 0:
             print(done.stderr[-2000:], file=sys.stderr)

@@ -2,6 +2,7 @@
 
     KERAS_BACKEND=jax python tools/speed.py          # prints one JSON object
     KERAS_BACKEND=jax python tools/speed.py --fast   # with the notebooks' FAST settings
+    python tools/speed.py --fast --tf-data           # TensorFlow, fed from a tf.data.Dataset
 
 Run for every installed backend by ``python tools/run_course.py --speed``. The
 models are those of notebooks 01 (dense), 05 (convolutional), 06 (LSTM over
@@ -10,7 +11,10 @@ autoencoder, pretraining) and 14 (TopK sparse autoencoder), trained as there on
 54,000 MNIST training images (the sparse autoencoder on 54,000 activation
 vectors of 128 values). Without ``--fast`` every model compiles with Keras's
 defaults; with it, with the ``FAST`` settings of the notebooks' setup cells
-(``steps_per_execution=16, jit_compile=True``; TensorFlow and JAX only). Each model trains one
+(``steps_per_execution=16, jit_compile=True``; TensorFlow and JAX only). With ``--tf-data``
+(TensorFlow only), each model is fed from a ``tf.data.Dataset`` of the same arrays, cached,
+shuffled every epoch, batched and prefetched, instead of the NumPy arrays that the notebooks
+pass to ``fit``: the difference is the cost of Keras's input path for arrays. Each model trains one
 warm-up epoch (which compiles or traces the step), then 3 timed epochs: the
 median and the range are reported.
 
@@ -245,7 +249,18 @@ def fast_settings(fast: bool) -> dict:
     return {"steps_per_execution": 16, "jit_compile": True}
 
 
-def time_model(name: str, fast: bool = False) -> dict:
+def tf_dataset(x, targets, batch_size: int):
+    """The arrays as a cached tf.data pipeline, reshuffled every epoch (seed 0), batched and prefetched."""
+    import tensorflow as tf
+
+    inputs = tuple(x) if isinstance(x, list) else x
+    elements = (inputs,) if targets is None else (inputs, targets)  # (x,) for models whose loss needs no target
+    n = len(targets) if targets is not None else len(inputs[0] if isinstance(inputs, tuple) else inputs)
+    return (tf.data.Dataset.from_tensor_slices(elements).cache().shuffle(n, seed=0)
+            .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+
+
+def time_model(name: str, fast: bool = False, tf_data: bool = False) -> dict:
     """Train one warm-up and TIMED_EPOCHS timed epochs: seconds per epoch (median, min, max) and GFLOP per epoch."""
     build, shape, batch_size, learning_rate, loss = MODELS[name]
     keras.utils.set_random_seed(0)
@@ -261,18 +276,25 @@ def time_model(name: str, fast: bool = False) -> dict:
     if build is masked_ae:
         targets = ops.convert_to_numpy(Patchify(7)(x))  # (n, 16, 49): the patches the model predicts
     targets = None if loss is None else targets
-    model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)  # warm-up: compiles the step
+    if tf_data:
+        data = tf_dataset(x, targets, batch_size)
+        fit = lambda: model.fit(data, epochs=1, verbose=0, shuffle=False)  # noqa: E731  (the dataset shuffles itself)
+    else:
+        fit = lambda: model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)  # noqa: E731
+    fit()  # warm-up: compiles the step (and fills the tf.data cache)
     seconds = []
     for _ in range(TIMED_EPOCHS):
         start = time.perf_counter()
-        model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)
+        fit()
         seconds.append(time.perf_counter() - start)
     return {"median": round(float(np.median(seconds)), 2), "min": round(min(seconds), 2), "max": round(max(seconds), 2),
             "gflop": round(epoch_gflop(model), 1)}
 
 
 if __name__ == "__main__":
-    fast = "--fast" in sys.argv[1:]
+    fast, tf_data = "--fast" in sys.argv[1:], "--tf-data" in sys.argv[1:]
+    if tf_data and keras.backend.backend() != "tensorflow":
+        raise SystemExit("--tf-data times the TensorFlow backend only: KERAS_BACKEND=tensorflow.")
     limit = matmul_gflops()
     print(json.dumps({"backend": keras.backend.backend(), "fast": fast, "matmul_gflops": round(limit, 1),
-                      "epochs": {name: time_model(name, fast) for name in MODELS}}))
+                      "epochs": {name: time_model(name, fast, tf_data) for name in MODELS}}))
