@@ -87,6 +87,11 @@ def test_training_flops_are_counted_per_layer_by_hand():
         return tokens * 4 * 64 * 64 + 4 * tokens * tokens * 32 + 2 * tokens * 64 * 128
     mae = 4 * 49 * 64 + 3 * block(4) + 4 * 64 * 64 + block(16) + 16 * 64 * 49
     assert speed.training_macs(speed.masked_ae()) == 3 * mae - 4 * 49 * 64  # the patch embedding reads pixels: 2x
+    # asymmetric attention: 2 heads, key_dim 8, value_dim 4, on 5 tokens of width 12
+    tokens = keras.Input((5, 12))
+    attention = keras.layers.MultiHeadAttention(2, 8, value_dim=4)
+    attention(tokens, tokens)
+    assert speed.layer_macs(attention) == 5 * (12 * 16 + 12 * 16 + 12 * 8 + 8 * 12) + 2 * 25 * (8 + 4)
 
 
 def test_speed_columns_with_the_fast_settings_are_named_and_explained():

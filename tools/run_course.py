@@ -222,7 +222,8 @@ def save_speed(update: dict) -> None:
 
 
 def measure_speed(cpu: str, columns: list[str] | None = None) -> int:
-    """Run tools/speed.py once per column (installed backend, with or without FAST), in a fresh process each.
+    """Run tools/speed.py once per column (installed backend, with or without FAST; TensorFlow + FAST also fed from
+    tf.data), in a fresh process each.
 
     ``columns``: only these (e.g. ``["tensorflow + FAST"]``); the table keeps the other columns' last timings.
     """

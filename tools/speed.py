@@ -2,7 +2,7 @@
 
     KERAS_BACKEND=jax python tools/speed.py          # prints one JSON object
     KERAS_BACKEND=jax python tools/speed.py --fast   # with the notebooks' FAST settings
-    python tools/speed.py --fast --tf-data           # TensorFlow, fed from a tf.data.Dataset
+    KERAS_BACKEND=tensorflow python tools/speed.py --fast --tf-data   # fed from a tf.data.Dataset
 
 Run for every installed backend by ``python tools/run_course.py --speed``. The
 models are those of notebooks 01 (dense), 05 (convolutional), 06 (LSTM over
