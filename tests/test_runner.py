@@ -104,6 +104,20 @@ def test_speed_columns_with_the_fast_settings_are_named_and_explained():
     assert run_course.measure_speed("cpu", ["tensorflow + XLA"]) == 2  # an unknown column: nothing is timed
 
 
+def test_every_timed_model_gets_data_of_its_own_shapes():
+    import numpy as np
+
+    import speed
+
+    for name, (build, data, *_, loss) in speed.MODELS.items():
+        x, targets = data()
+        inputs = x if isinstance(x, list) else [x]
+        assert all(len(a) == speed.N_IMAGES for a in [*inputs, targets]), name
+        out = build()([a[:4] for a in inputs] if len(inputs) > 1 else inputs[0][:4])  # fails on a wrong input shape
+        if loss is not None:  # a model without a loss argument computes its own from the inputs
+            assert tuple(np.shape(out)) == targets[:4].shape, name
+
+
 def test_the_tf_data_column_is_explained_and_its_dataset_covers_the_arrays():
     import numpy as np
 

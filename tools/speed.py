@@ -154,16 +154,57 @@ def topk_sae() -> keras.Model:
     return SparseAutoencoder(128, 512, k=16, aux_k=32, aux_coef=1 / 32, dead_after=50, name="sae")
 
 
-# name: (builder, input shape, batch size, learning rate, loss)
+def mnist_images(shape: tuple) -> tuple:
+    """The first N_IMAGES MNIST training images in the model's input shape, as inputs and as targets."""
+    (x, _), _ = utils.load_dataset("mnist")
+    x = x[:N_IMAGES].reshape((N_IMAGES, *shape))
+    return x, x
+
+
+def flat_images() -> tuple:
+    """Images (n, 784): dense models."""
+    return mnist_images((784,))
+
+
+def grid_images() -> tuple:
+    """Images (n, 28, 28, 1): convolutional models."""
+    return mnist_images((28, 28, 1))
+
+
+def row_sequences() -> tuple:
+    """Images as 14 steps of two rows, (n, 14, 56): notebook 06's sequences."""
+    return mnist_images((14, 56))
+
+
+def labelled_images() -> tuple:
+    """Inputs [images (n, 28, 28, 1), one-hot labels (n, 10)]; the target is the images: notebook 09."""
+    (x, labels), _ = utils.load_dataset("mnist")
+    x = x[:N_IMAGES].reshape((N_IMAGES, 28, 28, 1))
+    return [x, keras.utils.to_categorical(labels[:N_IMAGES], 10).astype("float32")], x
+
+
+def image_patches() -> tuple:
+    """Images (n, 28, 28); the target is their 16 patches of 7x7, (n, 16, 49): notebook 13."""
+    x, _ = mnist_images((28, 28))
+    return x, ops.convert_to_numpy(Patchify(7)(x))
+
+
+def stand_in_activations() -> tuple:
+    """Normal random vectors (n, 128) in place of a network's activations: notebook 14's SAE."""
+    x = np.random.default_rng(0).normal(size=(N_IMAGES, 128)).astype("float32")
+    return x, x
+
+
+# name: (builder, data, batch size, learning rate, loss); loss None: the model adds its own
 MODELS = {
-    "dense AE (01)": (dense_ae, (784,), 128, 2e-3, "binary_crossentropy"),
-    "conv AE (05)": (conv_ae, (28, 28, 1), 128, 2e-3, "binary_crossentropy"),
-    "LSTM rows AE (06)": (lstm_ae, (14, 56), 32, 3e-3, "binary_crossentropy"),
-    "VAE (07)": (vae, (784,), 128, 1e-3, None),
-    "conditional VAE (09)": (conditional_vae, (28, 28, 1), 128, 2e-3, None),
-    "VQ-VAE (10)": (vq_vae, (28, 28, 1), 128, 2e-3, "mse"),
-    "masked AE (13)": (masked_ae, (28, 28), 256, 2e-3, "mse"),
-    "TopK SAE (14)": (topk_sae, (128,), 512, 4e-3, "mse"),
+    "dense AE (01)": (dense_ae, flat_images, 128, 2e-3, "binary_crossentropy"),
+    "conv AE (05)": (conv_ae, grid_images, 128, 2e-3, "binary_crossentropy"),
+    "LSTM rows AE (06)": (lstm_ae, row_sequences, 32, 3e-3, "binary_crossentropy"),
+    "VAE (07)": (vae, flat_images, 128, 1e-3, None),
+    "conditional VAE (09)": (conditional_vae, labelled_images, 128, 2e-3, None),
+    "VQ-VAE (10)": (vq_vae, grid_images, 128, 2e-3, "mse"),
+    "masked AE (13)": (masked_ae, image_patches, 256, 2e-3, "mse"),
+    "TopK SAE (14)": (topk_sae, stand_in_activations, 512, 4e-3, "mse"),
 }
 
 
@@ -255,30 +296,23 @@ def tf_dataset(x, targets, batch_size: int):
 
     inputs = tuple(x) if isinstance(x, list) else x
     elements = (inputs,) if targets is None else (inputs, targets)  # (x,) for models whose loss needs no target
-    n = len(targets) if targets is not None else len(inputs[0] if isinstance(inputs, tuple) else inputs)
+    n = len(tf.nest.flatten(elements)[0])  # rows
     return (tf.data.Dataset.from_tensor_slices(elements).cache().shuffle(n, seed=0)
             .batch(batch_size).prefetch(tf.data.AUTOTUNE))
 
 
 def time_model(name: str, fast: bool = False, tf_data: bool = False) -> dict:
     """Train one warm-up and TIMED_EPOCHS timed epochs: seconds per epoch (median, min, max) and GFLOP per epoch."""
-    build, shape, batch_size, learning_rate, loss = MODELS[name]
+    build, data, batch_size, learning_rate, loss = MODELS[name]
     keras.utils.set_random_seed(0)
-    (x, labels), _ = utils.load_dataset("mnist")
-    x = x[:N_IMAGES].reshape((N_IMAGES, *shape)) if shape != (128,) else (
-        np.random.default_rng(0).normal(size=(N_IMAGES, 128)).astype("float32"))  # the SAE: stand-in activations
-    targets = x
-    if build is conditional_vae:
-        x = [x, keras.utils.to_categorical(labels[:N_IMAGES], 10).astype("float32")]
+    x, targets = data()
+    targets = None if loss is None else targets
     model = build()
     model.compile(optimizer=utils.cosine_adam(learning_rate, epochs=1 + TIMED_EPOCHS, n_samples=N_IMAGES,
                                               batch_size=batch_size), loss=loss, **fast_settings(fast))
-    if build is masked_ae:
-        targets = ops.convert_to_numpy(Patchify(7)(x))  # (n, 16, 49): the patches the model predicts
-    targets = None if loss is None else targets
     if tf_data:
-        data = tf_dataset(x, targets, batch_size)
-        fit = lambda: model.fit(data, epochs=1, verbose=0, shuffle=False)  # noqa: E731  (the dataset shuffles itself)
+        dataset = tf_dataset(x, targets, batch_size)
+        fit = lambda: model.fit(dataset, epochs=1, verbose=0, shuffle=False)  # noqa: E731  (the dataset shuffles itself)
     else:
         fit = lambda: model.fit(x, targets, epochs=1, batch_size=batch_size, verbose=0)  # noqa: E731
     fit()  # warm-up: compiles the step (and fills the tf.data cache)
