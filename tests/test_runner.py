@@ -109,13 +109,25 @@ def test_every_timed_model_gets_data_of_its_own_shapes():
 
     import speed
 
-    for name, (build, data, *_, loss) in speed.MODELS.items():
+    # name: (shapes of the inputs without the batch axis, shape of the target): the notebooks' data
+    expected = {
+        "dense AE (01)": ([(784,)], (784,)),
+        "conv AE (05)": ([(28, 28, 1)], (28, 28, 1)),
+        "LSTM rows AE (06)": ([(14, 56)], (14, 56)),
+        "VAE (07)": ([(784,)], (784,)),
+        "conditional VAE (09)": ([(28, 28, 1), (10,)], (28, 28, 1)),
+        "VQ-VAE (10)": ([(28, 28, 1)], (28, 28, 1)),
+        "masked AE (13)": ([(28, 28)], (16, 49)),
+        "TopK SAE (14)": ([(128,)], (128,)),
+    }
+    assert set(expected) == set(speed.MODELS)
+    for name, (build, data, *_) in speed.MODELS.items():
         x, targets = data()
         inputs = x if isinstance(x, list) else [x]
-        assert all(len(a) == speed.N_IMAGES for a in [*inputs, targets]), name
-        out = build()([a[:4] for a in inputs] if len(inputs) > 1 else inputs[0][:4])  # fails on a wrong input shape
-        if loss is not None:  # a model without a loss argument computes its own from the inputs
-            assert tuple(np.shape(out)) == targets[:4].shape, name
+        assert [a.shape for a in inputs] == [(speed.N_IMAGES, *shape) for shape in expected[name][0]], name
+        assert targets.shape == (speed.N_IMAGES, *expected[name][1]), name
+        out = build()([a[:4] for a in inputs] if len(inputs) > 1 else inputs[0][:4])
+        assert tuple(np.shape(out)) == targets[:4].shape, name  # the model predicts its target (the VAEs: the images)
 
 
 def test_the_tf_data_column_is_explained_and_its_dataset_covers_the_arrays():

@@ -8,8 +8,8 @@ Run for every installed backend by ``python tools/run_course.py --speed``. The
 models are those of notebooks 01 (dense), 05 (convolutional), 06 (LSTM over
 pairs of image rows), 07 (VAE), 09 (conditional VAE), 10 (VQ-VAE), 13 (masked
 autoencoder, pretraining) and 14 (TopK sparse autoencoder), trained as there on
-54,000 MNIST training images (the sparse autoencoder on 54,000 activation
-vectors of 128 values). Without ``--fast`` every model compiles with Keras's
+54,000 MNIST training images (the sparse autoencoder on 54,000 random vectors
+of 128 values standing in for a network's activations). Without ``--fast`` every model compiles with Keras's
 defaults; with it, with the ``FAST`` settings of the notebooks' setup cells
 (``steps_per_execution=16, jit_compile=True``; TensorFlow and JAX only). With ``--tf-data``
 (TensorFlow only), each model is fed from a ``tf.data.Dataset`` of the same arrays, cached,
@@ -154,42 +154,42 @@ def topk_sae() -> keras.Model:
     return SparseAutoencoder(128, 512, k=16, aux_k=32, aux_coef=1 / 32, dead_after=50, name="sae")
 
 
-def mnist_images(shape: tuple) -> tuple:
+def mnist_images(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """The first N_IMAGES MNIST training images in the model's input shape, as inputs and as targets."""
     (x, _), _ = utils.load_dataset("mnist")
     x = x[:N_IMAGES].reshape((N_IMAGES, *shape))
     return x, x
 
 
-def flat_images() -> tuple:
+def flat_images() -> tuple[np.ndarray, np.ndarray]:
     """Images (n, 784): dense models."""
     return mnist_images((784,))
 
 
-def grid_images() -> tuple:
+def grid_images() -> tuple[np.ndarray, np.ndarray]:
     """Images (n, 28, 28, 1): convolutional models."""
     return mnist_images((28, 28, 1))
 
 
-def row_sequences() -> tuple:
+def row_sequences() -> tuple[np.ndarray, np.ndarray]:
     """Images as 14 steps of two rows, (n, 14, 56): notebook 06's sequences."""
     return mnist_images((14, 56))
 
 
-def labelled_images() -> tuple:
+def labelled_images() -> tuple[list[np.ndarray], np.ndarray]:
     """Inputs [images (n, 28, 28, 1), one-hot labels (n, 10)]; the target is the images: notebook 09."""
     (x, labels), _ = utils.load_dataset("mnist")
     x = x[:N_IMAGES].reshape((N_IMAGES, 28, 28, 1))
     return [x, keras.utils.to_categorical(labels[:N_IMAGES], 10).astype("float32")], x
 
 
-def image_patches() -> tuple:
+def image_patches() -> tuple[np.ndarray, np.ndarray]:
     """Images (n, 28, 28); the target is their 16 patches of 7x7, (n, 16, 49): notebook 13."""
     x, _ = mnist_images((28, 28))
     return x, ops.convert_to_numpy(Patchify(7)(x))
 
 
-def stand_in_activations() -> tuple:
+def stand_in_activations() -> tuple[np.ndarray, np.ndarray]:
     """Normal random vectors (n, 128) in place of a network's activations: notebook 14's SAE."""
     x = np.random.default_rng(0).normal(size=(N_IMAGES, 128)).astype("float32")
     return x, x
